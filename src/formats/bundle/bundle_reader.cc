@@ -52,7 +52,8 @@ Status NoCheckpointAt(const std::string& path) {
 Result<Resolved> Resolve(const std::string& path) {
   if (path.empty()) return InvalidArgument("empty checkpoint path");
   if (IsDirectory(path)) {
-    if (FileExists(JoinPath(path, "checkpoint"))) {
+    const std::string state_file = JoinPath(path, "checkpoint");
+    if (FileExists(state_file) && !IsDirectory(state_file)) {
       auto latest = LatestCheckpoint(path);
       if (!latest.ok()) return latest.status();
       return Resolved{*latest, "latest checkpoint of directory " + path + " (from " +
