@@ -176,6 +176,9 @@ class Tensor {
   // Zero-initialised (empty strings for DT_STRING). Fails for DT_INVALID/variant/resource, or
   // when the byte size is over kMaxTensorBytes or memory is exhausted.
   static Result<Tensor> Allocate(DataType dtype, const Shape& shape);
+  // Like Allocate, but fixed-size elements are left uninitialised: for callers that overwrite
+  // every byte (readers), saving a pass over the memory.
+  static Result<Tensor> AllocateUninitialized(DataType dtype, const Shape& shape);
   // Convenience constructors for tests and examples.
   template <typename T>
   static Tensor FromVector(std::span<const T> values, Shape shape);
@@ -218,6 +221,7 @@ class Tensor {
 
  private:
   struct Buffer;
+  static Result<Tensor> AllocateImpl(DataType dtype, const Shape& shape, bool zero);
   void CheckType(DataType requested) const;
   // For the convenience constructors: a failure or a count mismatch is a programming error.
   static Tensor AllocateOrDie(DataType dtype, const Shape& shape, size_t expected_count);

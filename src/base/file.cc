@@ -175,21 +175,31 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
     }
     data = static_cast<const uint8_t*>(p);
   }
-  ::close(fd);
-  return std::unique_ptr<MappedFile>(new MappedFile(path, data, size));
+  return std::unique_ptr<MappedFile>(new MappedFile(path, fd, data, size));
 }
 
 MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+  ::close(fd_);
 }
 
-void MappedFile::WillNeed(uint64_t offset, uint64_t n) const {
-  if (data_ == nullptr || offset >= size_) return;
-  uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
-  uint64_t start = offset / page * page;
-  uint64_t end = std::min(size_, offset + n);
-  ::madvise(const_cast<uint8_t*>(data_) + start, end - start, MADV_WILLNEED);
+Status MappedFile::ReadAt(uint64_t offset, uint64_t n, void* dst) const {
+  auto* out = static_cast<char*>(dst);
+  while (n > 0) {
+    ssize_t got = ::pread(fd_, out, std::min<uint64_t>(n, uint64_t{1} << 30), static_cast<off_t>(offset));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return IoError("cannot read", path_, errno);
+    }
+    if (got == 0) return DataLoss(path_ + " ended early (truncated while open?)");
+    out += got;
+    offset += static_cast<uint64_t>(got);
+    n -= static_cast<uint64_t>(got);
+  }
+  return Status::Ok();
 }
+
+
 
 // ---- WritableFile -------------------------------------------------------------------------
 

@@ -43,13 +43,15 @@ class MappedFile {
   const uint8_t* data() const { return data_; }
   uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
-  // Hints the kernel to read [offset, offset+n) ahead, sequentially.
-  void WillNeed(uint64_t offset, uint64_t n) const;
+  // Copies [offset, offset+n) into dst with pread: for large reads this beats touching the
+  // mapping page by page. REQUIRES: offset + n <= size().
+  Status ReadAt(uint64_t offset, uint64_t n, void* dst) const;
 
  private:
-  MappedFile(std::string path, const uint8_t* data, uint64_t size)
-      : path_(std::move(path)), data_(data), size_(size) {}
+  MappedFile(std::string path, int fd, const uint8_t* data, uint64_t size)
+      : path_(std::move(path)), fd_(fd), data_(data), size_(size) {}
   std::string path_;
+  int fd_;
   const uint8_t* data_;
   uint64_t size_;
 };

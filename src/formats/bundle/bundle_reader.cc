@@ -75,6 +75,7 @@ Result<Resolved> Resolve(const std::string& path) {
   std::smatch m;
   if (std::regex_match(path, m, kData)) {
     std::string prefix = m[1];
+    if (!FileExists(path)) return NotFound("no checkpoint data file \"" + path + "\"");
     if (!FileExists(IndexFilename(prefix))) {
       return NotFound("data file \"" + path + "\" has no index \"" + IndexFilename(prefix) + "\"");
     }
@@ -153,8 +154,20 @@ Status CheckpointReader::Impl::ReadStored(const Stored& s, Tensor& out) const {
     if (!decoded.ok()) return decoded.status().WithContext(Where(s, file));
     crc = *decoded;
   } else {
-    if (s.size > (uint64_t{1} << 20)) file.WillNeed(s.offset, s.size);
-    crc = crc32c::CopyAndExtend(0, out.raw_data(), bytes, s.size);
+    if (s.size < (uint64_t{4} << 20)) {
+      crc = crc32c::CopyAndExtend(0, out.raw_data(), bytes, s.size);
+    } else {
+      // Large tensors: pread in chunks (the kernel copies from the page cache without faulting
+      // the mapping page by page), checksumming each chunk while it is still in cache.
+      constexpr uint64_t kChunk = uint64_t{4} << 20;
+      auto* dst = static_cast<uint8_t*>(out.raw_data());
+      crc = 0;
+      for (uint64_t done = 0; done < s.size; done += kChunk) {
+        const uint64_t n = std::min(kChunk, s.size - done);
+        TFM_RETURN_IF_ERROR(file.ReadAt(s.offset + done, n, dst + done).WithContext(Where(s, file)));
+        crc = crc32c::Extend(crc, dst + done, n);
+      }
+    }
   }
   if (crc32c::Mask(crc) != s.masked_crc) {
     char buf[96];
@@ -178,8 +191,11 @@ Status CheckpointReader::Impl::CheckStored(const Stored& s) const {
 }
 
 Result<Tensor> CheckpointReader::Impl::ReadSliced(const TensorInfo& info) const {
-  TFM_ASSIGN_OR_RETURN(Tensor full, Tensor::Allocate(info.dtype, info.shape));
-  int64_t covered = 0;
+  // Find and locate every stored slice before allocating the full tensor: a corrupt index may
+  // declare a huge full shape that the stored bytes do not back.
+  std::vector<const Stored*> parts;
+  const uint64_t total = static_cast<uint64_t>(info.shape.NumElements());
+  uint64_t covered = 0;
   for (const TensorSlice& slice : info.slices) {
     std::string key = ordered_code::EncodeTensorNameSlice(info.name, slice);
     auto it = slice_entries.find(key);
@@ -188,15 +204,20 @@ Result<Tensor> CheckpointReader::Impl::ReadSliced(const TensorInfo& info) const 
                       "\" lists slice " + slice.DebugString() + " but the index has no entry for it");
     }
     TFM_RETURN_IF_ERROR(Locate(it->second).status());
-    TFM_ASSIGN_OR_RETURN(Tensor part, Tensor::Allocate(info.dtype, it->second.shape));
-    TFM_RETURN_IF_ERROR(ReadStored(it->second, part));
-    CopySliceIntoFull(slice, part, full);
-    covered += part.NumElements();
+    covered += static_cast<uint64_t>(it->second.shape.NumElements());
+    if (covered > total) break;
+    parts.push_back(&it->second);
   }
-  if (covered != full.NumElements()) {
+  if (covered != total) {
     return DataLoss(IndexFilename(prefix) + ": the slices of partitioned tensor \"" + info.name +
-                    "\" cover " + std::to_string(covered) + " of its " +
-                    std::to_string(full.NumElements()) + " elements");
+                    "\" cover " + std::to_string(covered) + " of its " + std::to_string(total) +
+                    " elements");
+  }
+  TFM_ASSIGN_OR_RETURN(Tensor full, Tensor::Allocate(info.dtype, info.shape));
+  for (size_t i = 0; i < parts.size(); ++i) {
+    TFM_ASSIGN_OR_RETURN(Tensor part, Tensor::Allocate(info.dtype, parts[i]->shape));
+    TFM_RETURN_IF_ERROR(ReadStored(*parts[i], part));
+    CopySliceIntoFull(info.slices[i], part, full);
   }
   return full;
 }
@@ -266,17 +287,23 @@ Result<std::unique_ptr<CheckpointReader>> CheckpointReader::Open(std::string_vie
     impl->by_name.emplace(info.name, impl->tensors.size());
     impl->tensors.push_back(std::move(info));
   }
-  // Slice entries: name them after the tensor whose slice list holds them.
-  std::unordered_map<std::string, std::string> slice_labels;
+  // Slice entries: name them after the tensor whose slice list holds them; each must have
+  // that tensor's dtype and the shape of its slice (ReadSliced copies it into place).
+  struct SliceOwner {
+    std::string label;
+    DataType dtype;
+    Shape shape;
+  };
+  std::unordered_map<std::string, SliceOwner> slice_owners;
   for (const TensorInfo& t : impl->tensors) {
     for (const TensorSlice& s : t.slices) {
-      slice_labels[ordered_code::EncodeTensorNameSlice(t.name, s)] =
-          t.name + "\" slice \"" + s.DebugString();
+      slice_owners[ordered_code::EncodeTensorNameSlice(t.name, s)] =
+          SliceOwner{t.name + "\" slice \"" + s.DebugString(), t.dtype, *s.SliceShape(t.shape)};
     }
   }
   for (auto& [key, entry] : slice_keys) {
-    auto label = slice_labels.find(key);
-    std::string name = label != slice_labels.end() ? label->second : CEscape(key);
+    auto owner = slice_owners.find(key);
+    std::string name = owner != slice_owners.end() ? owner->second.label : CEscape(key);
     const std::string where = index_path + ": tensor \"" + name + "\"";
     auto shape = ShapeFromProto(entry.shape());
     if (!shape.ok()) return DataLoss(where + ": " + shape.status().message());
@@ -285,9 +312,16 @@ Result<std::unique_ptr<CheckpointReader>> CheckpointReader::Open(std::string_vie
         entry.shard_id() >= impl->num_shards || entry.offset() < 0 || entry.size() < 0) {
       return DataLoss(where + " has an invalid entry");
     }
-    if (IsPodDataType(dtype) &&
-        static_cast<uint64_t>(shape->NumElements()) * DataTypeSize(dtype) !=
-            static_cast<uint64_t>(entry.size())) {
+    if (owner != slice_owners.end() &&
+        (dtype != owner->second.dtype || !(*shape == owner->second.shape))) {
+      return DataLoss(where + " is stored as " + std::string(DataTypeName(dtype)) + " " +
+                      shape->DebugString() + ", not as its slice of the tensor (" +
+                      std::string(DataTypeName(owner->second.dtype)) + " " +
+                      owner->second.shape.DebugString() + ")");
+    }
+    const uint64_t n = static_cast<uint64_t>(shape->NumElements());
+    if (IsPodDataType(dtype) && (n > UINT64_MAX / DataTypeSize(dtype) ||
+                                 n * DataTypeSize(dtype) != static_cast<uint64_t>(entry.size()))) {
       return DataLoss(where + ": stored size does not match its shape");
     }
     impl->slice_entries.emplace(
@@ -320,7 +354,7 @@ Result<Tensor> CheckpointReader::Read(std::string_view name) const {
   }
   if (!info.slices.empty()) return impl_->ReadSliced(info);
   TFM_RETURN_IF_ERROR(impl_->Locate(impl_->stored[it->second]).status());
-  TFM_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(info.dtype, info.shape));
+  TFM_ASSIGN_OR_RETURN(Tensor t, Tensor::AllocateUninitialized(info.dtype, info.shape));
   TFM_RETURN_IF_ERROR(impl_->ReadStored(impl_->stored[it->second], t));
   return t;
 }
