@@ -57,8 +57,11 @@ enum class DataType : int {
   kFloat8E4M3FNUZ = 26,
   kFloat8E4M3B11FNUZ = 27,
   kFloat8E5M2FNUZ = 28,
-  kInt4 = 29,
+  kInt4 = 29,   // stored one element per byte, unpacked (checked against TensorFlow 2.21)
   kUInt4 = 30,
+  kInt2 = 31,
+  kUInt2 = 32,
+  kFloat4E2M1FN = 33,
 };
 
 // "float32", "bfloat16", "string", ... (the names tf.DType.name uses); "invalid" if unknown.

@@ -46,6 +46,9 @@ constexpr DtypeRow kDtypes[] = {
     {DataType::kFloat8E5M2FNUZ, "float8_e5m2fnuz", "DT_FLOAT8_E5M2FNUZ", 1},
     {DataType::kInt4, "int4", "DT_INT4", 1},
     {DataType::kUInt4, "uint4", "DT_UINT4", 1},
+    {DataType::kInt2, "int2", "DT_INT2", 1},
+    {DataType::kUInt2, "uint2", "DT_UINT2", 1},
+    {DataType::kFloat4E2M1FN, "float4_e2m1fn", "DT_FLOAT4_E2M1FN", 1},
 };
 
 const DtypeRow* FindRow(DataType dtype) {

@@ -19,6 +19,10 @@ TEST(DataType, NamesAndSizesFollowTensorFlow) {
   EXPECT_EQ(DataTypeFromName("bfloat16").value(), DataType::kBFloat16);
   EXPECT_FALSE(DataTypeFromName("float33").ok());
   EXPECT_FALSE(IsKnownDataType(101));  // DT_FLOAT_REF
+  // TensorFlow 2.21's SaveV2 writes 7 int4/uint4/float8 elements as 7 bytes (one per element).
+  EXPECT_EQ(DataTypeSize(DataType::kInt4), 1u);
+  EXPECT_EQ(DataTypeSize(DataType::kUInt4), 1u);
+  EXPECT_EQ(DataTypeSize(DataType::kFloat8E5M2), 1u);
 }
 
 TEST(Half, ConversionsAreExactWhereIeeeSaysSo) {

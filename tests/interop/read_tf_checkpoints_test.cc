@@ -67,7 +67,7 @@ TEST(ReadTfCheckpoints, CasesArePresent) {
   ASSERT_FALSE(names.empty()) << "no */case.json under " << root;
   std::set<std::string> have(names.begin(), names.end());
   for (const char* want : {"saver_all_dtypes", "strings", "empty", "sharded", "partitioned",
-                           "object_checkpoint", "big"}) {
+                           "object_checkpoint", "many_tensors", "big"}) {
     EXPECT_TRUE(have.count(want)) << "case " << want << " missing under " << root;
   }
   // Every dtype the suite promises appears in some case.
@@ -147,7 +147,8 @@ TEST_P(ReadTfCheckpoint, MatchesCaseJson) {
     ASSERT_TRUE(got.ok()) << "Read: " << got.status().ToString();
     std::string diff = DescribeDifference(*got, *want);
     EXPECT_EQ(diff, "") << "value differs from what TensorFlow saved";
-    if (want->TotalBytes() < (size_t{16} << 20)) expected.emplace(t.name, *want);
+    // Re-read concurrently below (small tensors that read back right the first time).
+    if (diff.empty() && want->TotalBytes() < (size_t{16} << 20)) expected.emplace(t.name, *want);
   }
 
   const TensorInfo* none = reader.Find("no such tensor");
@@ -197,6 +198,23 @@ TEST_P(ReadTfCheckpoint, MatchesCaseJson) {
     }
   }
   if (fs::exists(c.dir / "checkpoint")) {  // tf.train.Checkpoint also wrote the state file
+    Result<CheckpointState> state = ReadCheckpointState(c.dir.string());
+    EXPECT_TRUE(state.ok()) << "ReadCheckpointState: " << state.status().ToString();
+    if (state.ok()) {
+      EXPECT_EQ(state->model_checkpoint_path, c.prefix_rel);
+      EXPECT_FALSE(state->all_model_checkpoint_paths.empty());
+      if (!state->all_model_checkpoint_paths.empty()) {
+        EXPECT_EQ(state->all_model_checkpoint_paths.back(), c.prefix_rel);
+      }
+      if (!state->all_model_checkpoint_timestamps.empty()) {  // CheckpointManager writes them
+        EXPECT_EQ(state->all_model_checkpoint_timestamps.size(),
+                  state->all_model_checkpoint_paths.size());
+        for (double ts : state->all_model_checkpoint_timestamps) {
+          EXPECT_GT(ts, 1.5e9) << "timestamp parsed as " << ts;
+        }
+        EXPECT_GT(state->last_preserved_timestamp, 1.5e9);
+      }
+    }
     Result<std::string> latest = LatestCheckpoint(c.dir.string());
     EXPECT_TRUE(latest.ok()) << "LatestCheckpoint: " << latest.status().ToString();
     if (latest.ok()) {
@@ -209,6 +227,18 @@ TEST_P(ReadTfCheckpoint, MatchesCaseJson) {
       EXPECT_NE((*by_dir)->resolution(), "");
     }
   }
+}
+
+// tf_write_checkpoints.py also leaves a legacy V1 checkpoint (no case.json) in <dir>/v1.
+TEST(ReadTfCheckpoints, V1CheckpointIsRecognised) {
+  std::string root = TfDir();
+  ASSERT_FALSE(root.empty()) << kEnvVar << " is not set";
+  const std::string prefix = (fs::path(root) / "v1" / "model.ckpt").string();
+  ASSERT_TRUE(fs::exists(prefix)) << prefix << " missing (tf_write_checkpoints.py writes it)";
+  Result<std::unique_ptr<CheckpointReader>> reader = CheckpointReader::Open(prefix);
+  ASSERT_FALSE(reader.ok()) << "a V1 checkpoint opened as V2";
+  EXPECT_NE(reader.status().message().find("V1"), std::string::npos)
+      << "the error should say it is a V1 checkpoint: " << reader.status().ToString();
 }
 
 INSTANTIATE_TEST_SUITE_P(TfWritten, ReadTfCheckpoint, testing::ValuesIn(CaseNames()),

@@ -13,9 +13,13 @@ OUT_DIR/<case>/ or, when not copied, from TF_DIR/<case>/). Per case:
   3. the tensors are restored into a tf.compat.v1 graph: variables of the same names, dtypes
      and shapes (partitioned ones through get_variable + fixed_size_partitioner(3) so TF
      restores the slices), tf.compat.v1.train.Saver(var_list).restore(sess, prefix), values
-     compared; dtypes a variable cannot hold go through tf.raw_ops.RestoreV2 instead;
+     compared; dtypes a variable cannot hold go through tf.raw_ops.RestoreV2 instead (as do
+     all but a sample of 200 in cases with more tensors than that: graph building is slow);
   4. object_checkpoint only: tf.train.Checkpoint(...).restore(prefix) into the same object
-     structure the generator used, values compared.
+     structure the generator used, values compared;
+  5. where a `checkpoint` state file was written: tf.train.get_checkpoint_state parses it,
+     tf.train.latest_checkpoint finds the prefix, and (with --tf-dir) it equals TF's field by
+     field (timestamps as exact doubles).
 
 With --tf-dir, also reports (informational, never a failure) whether tfmodel's .index and
 .data files are byte-identical to TensorFlow's.
@@ -37,6 +41,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from google.protobuf import text_format  # noqa: E402
+from tensorflow.python.training.checkpoint_state_pb2 import CheckpointState  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tf_write_checkpoints as gen  # noqa: E402
@@ -116,25 +122,36 @@ def sanitized(i):
     return f"interop_var_{i}"
 
 
-def make_zero_initializer(np_dtype_name):
-    def init(shape, dtype=None, partition_info=None):  # noqa: ARG001
-        return tf.zeros(shape, dtype=dtype)
-    return init
+def zero_initializer(shape, dtype=None, partition_info=None):  # noqa: ARG001
+    return tf.zeros(shape, dtype=dtype)
+
+
+# Building a graph variable costs ~10 ms: above this many tensors, Saver.restore takes a sample
+# (every partitioned tensor plus an even spread) and one bulk RestoreV2 checks all the others.
+MAX_SAVER_VARIABLES = 200
 
 
 def check_graph_restore(prefix, tensors, expected):
     """Saver(var_list).restore into fresh variables; RestoreV2 for what variables can't hold."""
     g = tf.Graph()
     var_list, fetches, raw_restore = {}, {}, []
+    if len(tensors) > MAX_SAVER_VARIABLES:
+        step = len(tensors) / MAX_SAVER_VARIABLES
+        sample = {int(k * step) for k in range(MAX_SAVER_VARIABLES)} | {len(tensors) - 1}
+        via_saver = [t for i, t in enumerate(tensors) if i in sample or t.get("partitioned")]
+        raw_restore = [t for i, t in enumerate(tensors)
+                       if not (i in sample or t.get("partitioned"))]
+    else:
+        via_saver = tensors
     with g.as_default():
-        for i, t in enumerate(tensors):
+        for i, t in enumerate(via_saver):
             name, dtype, shape = t["name"], tf.as_dtype(t["dtype"]), t["shape"]
             try:
                 if t.get("partitioned"):
                     axis = int(t.get("partition_axis", 0))
                     pv = tf.compat.v1.get_variable(
                         sanitized(i), shape=shape, dtype=dtype,
-                        initializer=make_zero_initializer(t["dtype"]),
+                        initializer=zero_initializer,
                         partitioner=tf.compat.v1.fixed_size_partitioner(3, axis=axis))
                     var_list[name] = pv
                     fetches[name] = tf.concat([p.read_value() for p in pv], axis=axis)
@@ -162,15 +179,19 @@ def check_graph_restore(prefix, tensors, expected):
                 for name, value in got.items():
                     t = next(x for x in tensors if x["name"] == name)
                     compare(f"{name} (Saver.restore)", t["dtype"], value, expected[name])
-    for t in raw_restore:
-        # Only for dtypes a variable cannot hold (none on CPU in TF 2.21, but keep the path).
+    if raw_restore:
+        # Dtypes a variable cannot hold (none on CPU in TF 2.21) and the rest of big cases: one
+        # eager RestoreV2 op, the kernel Saver.restore runs too.
         try:
-            (value,) = tf.raw_ops.RestoreV2(prefix=prefix, tensor_names=[t["name"]],
-                                            shape_and_slices=[""],
-                                            dtypes=[tf.as_dtype(t["dtype"])])
+            values = tf.raw_ops.RestoreV2(prefix=prefix,
+                                          tensor_names=[t["name"] for t in raw_restore],
+                                          shape_and_slices=[""] * len(raw_restore),
+                                          dtypes=[tf.as_dtype(t["dtype"]) for t in raw_restore])
         except tf.errors.OpError as e:
-            raise CaseFailure(f"{t['name']}: RestoreV2 failed: {e.message.splitlines()[0]}") from e
-        compare(f"{t['name']} (RestoreV2)", t["dtype"], value.numpy(), expected[t["name"]])
+            raise CaseFailure(f"RestoreV2 of {len(raw_restore)} tensors failed: "
+                              f"{e.message.splitlines()[0]}") from e
+        for t, value in zip(raw_restore, values):
+            compare(f"{t['name']} (RestoreV2)", t["dtype"], value.numpy(), expected[t["name"]])
     return len(var_list), len(raw_restore)
 
 
@@ -211,6 +232,28 @@ def identical_files_note(prefix, tf_prefix, num_shards):
     return ", ".join(notes)
 
 
+def check_state_file(case_dir, prefix, tf_case_dir):
+    """The `checkpoint` state file: TF parses it and finds the latest checkpoint; with the TF
+    original at hand, every field (paths, timestamps as doubles) must equal TF's."""
+    state = tf.train.get_checkpoint_state(case_dir)
+    if state is None:
+        raise CaseFailure("tf.train.get_checkpoint_state cannot parse the checkpoint file")
+    if state.model_checkpoint_path != prefix:
+        raise CaseFailure(f"state file: model_checkpoint_path {state.model_checkpoint_path!r}")
+    latest = tf.train.latest_checkpoint(case_dir)
+    if latest != prefix:
+        raise CaseFailure(f"tf.train.latest_checkpoint gives {latest!r}, want {prefix!r}")
+    if tf_case_dir and os.path.exists(os.path.join(tf_case_dir, "checkpoint")):
+        with open(os.path.join(case_dir, "checkpoint")) as f:
+            ours = text_format.Parse(f.read(), CheckpointState())
+        with open(os.path.join(tf_case_dir, "checkpoint")) as f:
+            theirs = text_format.Parse(f.read(), CheckpointState())
+        if ours != theirs:
+            one = lambda m: text_format.MessageToString(m, as_one_line=True)  # noqa: E731
+            raise CaseFailure(f"state file differs from TF's: {one(ours)} vs {one(theirs)}")
+    return "state file ok"
+
+
 def check_case(case_dir, tf_dir):
     with open(os.path.join(case_dir, "case.json")) as f:
         doc = json.load(f)
@@ -225,6 +268,8 @@ def check_case(case_dir, tf_dir):
     check_load_checkpoint(prefix, tensors, expected)
     n_saver, n_raw = check_graph_restore(prefix, tensors, expected)
     detail = f"{len(tensors)} tensors; Saver.restore {n_saver}, RestoreV2 {n_raw}"
+    if os.path.exists(os.path.join(case_dir, "checkpoint")):
+        detail += "; " + check_state_file(case_dir, prefix, tf_case_dir)
     if name == "object_checkpoint":
         check_object_restore(prefix, expected)
         detail += "; Checkpoint.restore ok"

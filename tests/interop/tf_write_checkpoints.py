@@ -19,7 +19,14 @@ bytes), so a case.json always describes what TensorFlow really wrote. The only v
 from TensorFlow itself are those it makes up (the object graph of tf.train.Checkpoint, its
 save_counter and optimizer state), which are cross-checked where known.
 
-Everything is deterministic (fixed seeds, fixed names). One process, all cases (~15 s).
+Cases: saver_all_dtypes, savev2_eager, strings, empty, sharded (2 data files, one partitioned
+variable split across them), partitioned, object_checkpoint (tf.train.Checkpoint + `checkpoint`
+state file), manager (CheckpointManager: state file with timestamps), many_tensors (3004 names,
+multi-block index), big (106 MB float32). Besides, OUTDIR/v1/model.ckpt is a legacy V1 checkpoint
+(no case.json) that readers must recognise and refuse.
+
+Values are deterministic (fixed seeds, fixed names; only the manager's timestamps vary).
+One process, all cases: ~6 s plus ~4 s to import TensorFlow.
 """
 
 import base64
@@ -174,7 +181,7 @@ class Case:
             value = value.astype(NP_DTYPE[dtype], copy=False)
         self.expected[tensor_name] = dict(dtype=dtype, value=value, extra=extra)
 
-    def finish(self, expect_shards=None):
+    def finish(self, expect_shards=None, other_prefixes=()):
         data_files = sorted(glob.glob(glob.escape(self.prefix) + ".data-*"))
         num = len(data_files)
         assert num >= 1, f"{self.name}: no data files"
@@ -184,8 +191,8 @@ class Case:
         if expect_shards is not None:
             assert num == expect_shards, f"{self.name}: {num} data files, want {expect_shards}"
         leftovers = [p for p in os.listdir(self.dir)
-                     if p not in ("expected",) and not p.startswith(self.prefix_rel + ".")
-                     and p != "checkpoint"]
+                     if p not in ("expected", "checkpoint")
+                     and not any(p.startswith(x + ".") for x in [self.prefix_rel, *other_prefixes])]
         assert not leftovers, f"{self.name}: unexpected files {leftovers}"
         check_against_tf(self, self.prefix)
 
@@ -392,7 +399,8 @@ def case_empty(outdir):
 def case_sharded(outdir):
     """Saver(sharded=True) over variables on two CPU devices -> two data files, merged index."""
     case = Case(outdir, "sharded")
-    case.writer = "tf.compat.v1.train.Saver(sharded=True), variables on /cpu:0 and /cpu:1"
+    case.writer = ("tf.compat.v1.train.Saver(sharded=True), variables on /cpu:0 and /cpu:1, "
+                   "one partitioned across both")
     rng = np.random.default_rng(5)
     g = tf.Graph()
     with g.as_default():
@@ -405,6 +413,27 @@ def case_sharded(outdir):
                     var = tf.compat.v1.get_variable(name, initializer=to_tensor(dt, v))
                     var_list.append(var)
                     case.expect(name, dt, v)
+        # A partitioned variable whose slices sit on both devices: the merged index must append
+        # the slices of one tensor coming from different shards.
+        placed = []
+
+        def alternate(op):
+            if op.type in ("VarHandleOp", "VariableV2"):
+                placed.append(op.name)
+                return f"/cpu:{(len(placed) - 1) % 2}"
+            return ""
+
+        v = random_values("float32", [7, 3], rng)
+        with g.device(alternate):
+            pv = tf.compat.v1.get_variable(
+                "split/across_devices", shape=[7, 3], dtype=tf.float32,
+                initializer=part_initializer(v),
+                partitioner=tf.compat.v1.fixed_size_partitioner(3))
+        devices = [p.device for p in pv]
+        assert len(set(devices)) == 2, f"sharded: slices on {devices}"
+        var_list.append(pv)
+        case.expect("split/across_devices", "float32", v, partition_axis=0,
+                    slice_specs=[p._save_slice_info.spec for p in pv])
         saver = tf.compat.v1.train.Saver(var_list, sharded=True)
         with graph_session(g, cpus=2) as sess:
             devices = [d.name for d in sess.list_devices() if d.device_type == "CPU"]
@@ -508,6 +537,45 @@ def case_object_checkpoint(outdir):
     return case.finish(expect_shards=1)
 
 
+def case_manager(outdir):
+    """tf.train.CheckpointManager(max_to_keep=2), three saves: the state file has timestamps and
+    lists ckpt-2 and ckpt-3; ckpt-1 is deleted. The case is the latest checkpoint."""
+    case = Case(outdir, "manager", prefix="ckpt-3")
+    case.writer = "tf.train.CheckpointManager(max_to_keep=2).save() x3"
+    step = tf.Variable(np.int64(0), name="step")
+    w = tf.Variable(np.zeros([2, 2], np.float32), name="w")
+    ckpt = tf.train.Checkpoint(step=step, w=w)
+    manager = tf.train.CheckpointManager(ckpt, case.dir, max_to_keep=2)
+    for i in range(1, 4):
+        step.assign(i * 10)
+        w.assign(np.full([2, 2], i, np.float32))
+        manager.save()
+    assert manager.latest_checkpoint == case.prefix, manager.latest_checkpoint
+    assert not glob.glob(os.path.join(case.dir, "ckpt-1.*")), "ckpt-1 not deleted"
+    state = tf.train.get_checkpoint_state(case.dir)
+    assert len(state.all_model_checkpoint_timestamps) == 2, state
+    record_all_from_tf(case, {"step/.ATTRIBUTES/VARIABLE_VALUE": np.int64(30),
+                              "w/.ATTRIBUTES/VARIABLE_VALUE": np.full([2, 2], 3, np.float32)})
+    return case.finish(expect_shards=1, other_prefixes=["ckpt-2"])
+
+
+def write_v1_checkpoint(outdir):
+    """Not a case (no case.json): OUTDIR/v1/model.ckpt in the legacy V1 format, which tfmodel
+    must recognise and refuse with a message saying so."""
+    d = os.path.join(outdir, "v1")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.compat.v1.get_variable("w", initializer=np.arange(4, dtype=np.float32))
+        saver = tf.compat.v1.train.Saver([v], write_version=tf.compat.v1.train.SaverDef.V1)
+        with graph_session(g) as sess:
+            sess.run(v.initializer)
+            saver.save(sess, os.path.join(d, "model.ckpt"), write_meta_graph=False,
+                       write_state=False)
+    assert os.listdir(d) == ["model.ckpt"], os.listdir(d)
+
+
 def case_big(outdir):
     case = Case(outdir, "big")
     case.writer = "tf.raw_ops.SaveV2 (eager)"
@@ -522,8 +590,33 @@ def case_big(outdir):
     return case.finish(expect_shards=1)
 
 
+def case_many_tensors(outdir):
+    """3000 long names: the .index spans several 256 KiB table blocks."""
+    case = Case(outdir, "many_tensors")
+    case.writer = "tf.raw_ops.SaveV2 (eager), 3000+ tensors"
+    rng = np.random.default_rng(17)
+    names, tensors = [], []
+    for i in range(3000):
+        # Little shared prefix between neighbours, so the table's prefix compression can't shrink it.
+        name = f"block_{i // 100:03d}/{i % 100:02d}_{rng.bytes(80).hex()}/kernel"
+        v = rng.standard_normal([i % 3 + 1]).astype(np.float32)
+        names.append(name)
+        tensors.append(tf.constant(v))
+        case.expect(name, "float32", v)
+    for name in ["ünïcödé/名前", "with space/and:colon", "trailing/", "é" * 200]:
+        v = np.array([len(name)], dtype=np.int32)
+        names.append(name)
+        tensors.append(tf.constant(v))
+        case.expect(name, "int32", v)
+    tf.raw_ops.SaveV2(prefix=case.prefix, tensor_names=names, shape_and_slices=[""] * len(names),
+                      tensors=tensors)
+    index_size = os.path.getsize(case.prefix + ".index")
+    assert index_size > 2 * 262144, f"many_tensors: index only {index_size} bytes"
+    return case.finish(expect_shards=1)
+
+
 CASES = [case_saver_all_dtypes, case_savev2_eager, case_strings, case_empty, case_sharded,
-         case_partitioned, case_object_checkpoint, case_big]
+         case_partitioned, case_object_checkpoint, case_manager, case_many_tensors, case_big]
 
 
 def main(argv):
@@ -533,11 +626,18 @@ def main(argv):
     outdir = os.path.abspath(argv[1])
     os.makedirs(outdir, exist_ok=True)
     log(f"TensorFlow {tf.__version__}, numpy {np.__version__}; writing cases into {outdir}")
+    current = {fn.__name__[5:] for fn in CASES}
+    for old in sorted(os.listdir(outdir)):  # cases of older versions of this script
+        if old not in current and os.path.exists(os.path.join(outdir, old, "case.json")):
+            log(f"  removing stale case {old}")
+            shutil.rmtree(os.path.join(outdir, old))
     total = time.time()
     for fn in CASES:
         t = time.time()
         n = fn(outdir)
         log(f"  {fn.__name__[5:]:<20} {n:3d} tensors  {time.time() - t:6.2f} s")
+    write_v1_checkpoint(outdir)
+    log("  v1 (V1-format checkpoint, no case.json)")
     log(f"done in {time.time() - total:.1f} s")
     return 0
 

@@ -5,17 +5,22 @@
 // OUT_DIR/<case>/<same prefix>, next to a copy of case.json and expected/ (hard links when
 // possible), for tf_read_checkpoints.py to check with TensorFlow:
 //   - one data shard: CheckpointWriter (Add; partitioned tensors through AddSlice, one call per
-//     slice TensorFlow's Saver stored, i.e. fixed_size_partitioner(3)'s split);
+//     slice TensorFlow's Saver stored, i.e. fixed_size_partitioner(3)'s split), in TensorFlow's
+//     order of the data file where it can be seen, so the files may come out byte-identical;
 //   - N > 1 data shards (case `sharded`): SaveCheckpoint(prefix, entries, N);
-//   - a `checkpoint` state file in the spec case (tf.train.Checkpoint): WriteCheckpointState.
+//   - a `checkpoint` state file in the spec case (tf.train.Checkpoint, CheckpointManager): read
+//     with ReadCheckpointState and written again with WriteCheckpointState.
 // Two extra cases go through the SaveEntry.slice path of SaveCheckpoint:
 //   partitioned_savecheckpoint (num_shards 1) and partitioned_sharded (num_shards 2, so the
 //   slices of one tensor may sit in different shards and the merge must combine them).
 // Prints one line per case; exits 1 if any case could not be written.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -130,6 +135,26 @@ Result<std::vector<SaveEntry>> Entries(const Case& spec) {
   return entries;
 }
 
+// TensorFlow's Add order for `spec`'s checkpoint (data offsets, as tfmodel's reader reports
+// them), so that the files can come out byte-identical to TensorFlow's; only for one data shard
+// without partitioned tensors (slice offsets are not visible), else `entries` stay as they are.
+void OrderLikeTensorFlow(const Case& spec, std::vector<SaveEntry>& entries) {
+  if (spec.num_data_shards != 1) return;
+  for (const SaveEntry& e : entries) {
+    if (e.slice) return;
+  }
+  Result<std::unique_ptr<CheckpointReader>> reader = CheckpointReader::Open(spec.prefix);
+  if (!reader.ok()) return;  // the reader test reports it; keep case.json order
+  std::map<std::string, uint64_t> offset;
+  for (const TensorInfo& info : (*reader)->tensors()) offset[info.name] = info.offset;
+  for (const SaveEntry& e : entries) {
+    if (!offset.count(e.name)) return;
+  }
+  std::stable_sort(entries.begin(), entries.end(), [&](const SaveEntry& a, const SaveEntry& b) {
+    return offset[a.name] < offset[b.name];
+  });
+}
+
 Status WriteWithWriter(const std::string& prefix, const std::vector<SaveEntry>& entries) {
   TFM_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointWriter> writer, CheckpointWriter::Create(prefix));
   for (const SaveEntry& e : entries) {
@@ -157,6 +182,7 @@ Status WriteCase(const Case& spec, const Job& job, const fs::path& out_root) {
           : "tfmodel SaveCheckpoint(num_shards=" + std::to_string(job.num_shards) + ")";
   TFM_RETURN_IF_ERROR(CopyCaseFiles(spec, out_dir, job.num_shards, writer_text));
   TFM_ASSIGN_OR_RETURN(std::vector<SaveEntry> entries, Entries(spec));
+  OrderLikeTensorFlow(spec, entries);
   const std::string prefix = (out_dir / spec.prefix_rel).string();
   if (job.how == Job::kWriter) {
     TFM_RETURN_IF_ERROR(WriteWithWriter(prefix, entries));
@@ -164,11 +190,12 @@ Status WriteCase(const Case& spec, const Job& job, const fs::path& out_root) {
     TFM_RETURN_IF_ERROR(SaveCheckpoint(prefix, entries, job.num_shards).WithContext(
         "SaveCheckpoint(num_shards=" + std::to_string(job.num_shards) + ")"));
   }
-  if (fs::exists(spec.dir / "checkpoint")) {  // as tf.train.Checkpoint.save() leaves it
-    CheckpointState state;
-    state.model_checkpoint_path = spec.prefix_rel;
-    state.all_model_checkpoint_paths = {spec.prefix_rel};
-    TFM_RETURN_IF_ERROR(WriteCheckpointState(out_dir.string(), state)
+  if (fs::exists(spec.dir / "checkpoint")) {
+    // TensorFlow's state file, round-tripped through ReadCheckpointState/WriteCheckpointState
+    // (paths, timestamps); it may name older checkpoints (manager: ckpt-2) not written here.
+    Result<CheckpointState> state = ReadCheckpointState(spec.dir.string());
+    if (!state.ok()) return state.status().WithContext("ReadCheckpointState(TF's)");
+    TFM_RETURN_IF_ERROR(WriteCheckpointState(out_dir.string(), *state)
                             .WithContext("WriteCheckpointState"));
   }
   return Status::Ok();
@@ -188,6 +215,7 @@ int Main(int argc, char** argv) {
   std::error_code ec;
   fs::create_directories(out_root, ec);
   int failed = 0, written = 0;
+  std::vector<std::string> out_names;
   auto t_all = std::chrono::steady_clock::now();
   for (const fs::path& dir : dirs) {
     Result<Case> spec = LoadCase(dir);
@@ -204,11 +232,12 @@ int Main(int argc, char** argv) {
     } else {
       jobs.push_back({spec->name, Job::kWriter, 1});
     }
-    if (partitioned) {
+    if (partitioned && spec->num_data_shards == 1) {
       jobs.push_back({spec->name + "_savecheckpoint", Job::kSaveCheckpoint, 1});
       jobs.push_back({spec->name + "_sharded", Job::kSaveCheckpoint, 2});
     }
     for (const Job& job : jobs) {
+      out_names.push_back(job.out_name);
       auto t0 = std::chrono::steady_clock::now();
       Status s = WriteCase(*spec, job, out_root);
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -221,6 +250,14 @@ int Main(int argc, char** argv) {
         std::printf("FAILED %s: %s\n", job.out_name.c_str(), s.ToString().c_str());
       }
       std::fflush(stdout);
+    }
+  }
+  // Cases of an older run whose spec is gone would otherwise be checked again.
+  for (const fs::path& dir : FindCaseDirs(out_root)) {
+    std::string name = dir.filename().string();
+    if (std::find(out_names.begin(), out_names.end(), name) == out_names.end()) {
+      std::printf("removing stale case %s\n", name.c_str());
+      fs::remove_all(dir, ec);
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_all).count();
