@@ -46,6 +46,9 @@ struct CheckpointWriter::Impl {
   bool finished = false;
 
   Status AddEntry(const std::string& key, const std::string& label, const Tensor& tensor);
+  Status DoAdd(std::string_view name, const Tensor& tensor);
+  Status DoAddSlice(const std::string& name, const Shape& full_shape, const TensorSlice& slice,
+                    const Tensor& slice_tensor);
   Status DoFinish();
 };
 
@@ -109,27 +112,19 @@ Status CheckpointWriter::Impl::AddEntry(const std::string& key, const std::strin
   return Status::Ok();
 }
 
-Status CheckpointWriter::Add(std::string_view name, const Tensor& tensor) {
-  Impl& w = *impl_;
-  if (w.finished) return FailedPrecondition("checkpoint writer for " + w.prefix + " is finished");
-  if (!w.status.ok()) return w.status;
+Status CheckpointWriter::Impl::DoAdd(std::string_view name, const Tensor& tensor) {
   if (name.empty() || name[0] == '\0') {
     return InvalidArgument("invalid tensor name \"" + CEscape(name) +
                            "\": names may not be empty or start with a NUL byte");
   }
-  if (w.partitioned.count(std::string(name))) {
+  if (partitioned.count(std::string(name))) {
     return InvalidArgument("tensor \"" + std::string(name) + "\" is already saved as slices");
   }
-  w.status = w.AddEntry(std::string(name), std::string(name), tensor);
-  return w.status;
+  return AddEntry(std::string(name), std::string(name), tensor);
 }
 
-Status CheckpointWriter::AddSlice(std::string_view name_view, const Shape& full_shape,
-                                  const TensorSlice& slice, const Tensor& slice_tensor) {
-  Impl& w = *impl_;
-  if (w.finished) return FailedPrecondition("checkpoint writer for " + w.prefix + " is finished");
-  if (!w.status.ok()) return w.status;
-  const std::string name(name_view);
+Status CheckpointWriter::Impl::DoAddSlice(const std::string& name, const Shape& full_shape,
+                                          const TensorSlice& slice, const Tensor& slice_tensor) {
   if (name.empty() || name[0] == '\0') return InvalidArgument("invalid tensor name for a slice");
   auto slice_shape = slice.SliceShape(full_shape);
   if (!slice_shape.ok()) return slice_shape.status().WithContext("tensor \"" + name + "\"");
@@ -138,20 +133,38 @@ Status CheckpointWriter::AddSlice(std::string_view name_view, const Shape& full_
                            slice_shape->DebugString() + " but the given tensor has shape " +
                            slice_tensor.shape().DebugString());
   }
-  if (IsFullSlice(slice, full_shape)) return Add(name, slice_tensor);  // as TensorFlow does
-  if (w.entries.count(name)) {
+  if (IsFullSlice(slice, full_shape)) return DoAdd(name, slice_tensor);  // as TensorFlow does
+  if (entries.count(name)) {
     return InvalidArgument("tensor \"" + name + "\" is already saved whole");
   }
   auto [it, inserted] =
-      w.partitioned.emplace(name, PartitionedEntry{slice_tensor.dtype(), full_shape, {}});
+      partitioned.emplace(name, PartitionedEntry{slice_tensor.dtype(), full_shape, {}});
   if (!inserted && (it->second.dtype != slice_tensor.dtype() || !(it->second.full_shape == full_shape))) {
     return InvalidArgument("slices of tensor \"" + name + "\" disagree on dtype or full shape");
   }
   TensorSlice normalized = slice;
   if (normalized.extents.empty()) normalized.extents.resize(full_shape.rank());
-  w.status = w.AddEntry(ordered_code::EncodeTensorNameSlice(name, normalized),
-                        name + "\" slice \"" + normalized.DebugString(), slice_tensor);
-  if (w.status.ok()) it->second.slices.push_back(normalized);
+  TFM_RETURN_IF_ERROR(AddEntry(ordered_code::EncodeTensorNameSlice(name, normalized),
+                               name + "\" slice \"" + normalized.DebugString(), slice_tensor));
+  it->second.slices.push_back(normalized);
+  return Status::Ok();
+}
+
+// Every error is kept: later calls and Finish() return it again.
+Status CheckpointWriter::Add(std::string_view name, const Tensor& tensor) {
+  Impl& w = *impl_;
+  if (w.finished) return FailedPrecondition("checkpoint writer for " + w.prefix + " is finished");
+  if (!w.status.ok()) return w.status;
+  w.status = w.DoAdd(name, tensor);
+  return w.status;
+}
+
+Status CheckpointWriter::AddSlice(std::string_view name, const Shape& full_shape,
+                                  const TensorSlice& slice, const Tensor& slice_tensor) {
+  Impl& w = *impl_;
+  if (w.finished) return FailedPrecondition("checkpoint writer for " + w.prefix + " is finished");
+  if (!w.status.ok()) return w.status;
+  w.status = w.DoAddSlice(std::string(name), full_shape, slice, slice_tensor);
   return w.status;
 }
 
