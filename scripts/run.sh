@@ -25,4 +25,17 @@ if [ -d "$corpus" ]; then
   echo
   echo "### a TensorFlow Serving SavedModel's variables, as JSON"
   $tfm inspect-checkpoint "$corpus/tensorflow-serving/servables/tensorflow/testdata/saved_model_half_plus_two_cpu/00000123" --all --json
+  echo
+  echo "### TensorFlow Serving's half_plus_two SavedModel: signatures, then predict y = 0.5x + 2"
+  serving="$corpus/tensorflow-serving/servables/tensorflow/testdata"
+  $tfm show "$serving/saved_model_half_plus_two_2_versions" --all
+  $tfm run "$serving/saved_model_half_plus_two_2_versions" --input_exprs 'x=[2.0, 3.0, 4.0]'
+  echo
+  echo "### the same regression model as a frozen .pb, a .meta + checkpoint, and a SavedModel"
+  onnx="$corpus/tensorflow-onnx/tests/models/regression"
+  $tfm show "$onnx/graphdef/frozen.pb"
+  for model in "$onnx/graphdef/frozen.pb" "$onnx/checkpoint/model.meta"; do
+    $tfm run "$model" --input_exprs 'X:0=[[2.0], [-1.0]]' --fetch pred:0 --json
+  done
+  $tfm run "$onnx/saved_model" --input_exprs 'X=[[2.0], [-1.0]]' --json
 fi

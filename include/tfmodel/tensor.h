@@ -176,7 +176,9 @@ class Tensor {
  public:
   // An empty DT_INVALID tensor.
   Tensor();
-  // Zero-initialised (empty strings for DT_STRING). Fails for DT_INVALID/variant/resource, or
+  // Zero-initialised (empty strings for DT_STRING). DT_RESOURCE tensors hold one std::string per
+  // element (the resource's key; read them with flat<std::string>()). Fails for DT_INVALID and
+  // DT_VARIANT, or
   // when the byte size is over kMaxTensorBytes or memory is exhausted.
   static Result<Tensor> Allocate(DataType dtype, const Shape& shape);
   // Like Allocate, but fixed-size elements are left uninitialised: for callers that overwrite

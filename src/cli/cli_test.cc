@@ -93,3 +93,72 @@ TEST(Cli, VerifyReportsCorruptTensorByNameFileAndOffset) {
 
 }  // namespace
 }  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+const std::string kServingDir =
+    std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-serving/servables/tensorflow/testdata/";
+
+TEST(Cli, ShowLaysOutSignaturesLikeSavedModelCli) {
+  CliRun tags = Exec("show " + kServingDir + "saved_model_half_plus_three/00000123");
+  ASSERT_EQ(tags.code, 0) << tags.err;
+  EXPECT_EQ(tags.out, "The given SavedModel contains the following tag-sets:\n'serve'\n");
+  CliRun all = Exec("show " + kServingDir + "saved_model_half_plus_two_cpu --all");
+  ASSERT_EQ(all.code, 0) << all.err;
+  // The layout of saved_model_cli show --all (spec/tf-formats.md 6.2).
+  EXPECT_NE(all.out.find("\nMetaGraphDef with tag-set: 'serve' contains the following SignatureDefs:\n"
+                         "\nsignature_def['classify_x_to_y']:\n"
+                         "  The given SavedModel SignatureDef contains the following input(s):\n"
+                         "    inputs['inputs'] tensor_info:\n"
+                         "        dtype: DT_STRING\n"
+                         "        shape: unknown_rank\n"
+                         "        name: tf_example:0\n"),
+            std::string::npos)
+      << all.out;
+  EXPECT_NE(all.out.find("  Method name is: tensorflow/serving/predict\n"), std::string::npos);
+}
+
+TEST(Cli, RunSavedModelSignatureAndGraphTensors) {
+  CliRun r = Exec("run " + kServingDir + "saved_model_half_plus_two_cpu --input_exprs 'x=[2.0, 3.0]' --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"outputs\": {\"y\": {\"dtype\": \"float32\", \"shape\": [2], \"values\": [3.0, 3.5]}}}\n");
+  const std::string frozen = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-rust/examples/addition/model.pb";
+  CliRun add = Exec("run " + frozen + " --input_exprs 'x=2;y=40' --fetch z:0 --json");
+  ASSERT_EQ(add.code, 0) << add.err;
+  EXPECT_EQ(add.out, "{\"outputs\": {\"z:0\": {\"dtype\": \"int32\", \"shape\": [], \"values\": [42]}}}\n");
+  std::string outdir = ::testing::TempDir();
+  CliRun npy = Exec("run " + frozen + " --input_exprs 'x=2;y=40' --fetch z --outdir " + outdir);
+  ASSERT_EQ(npy.code, 0) << npy.err;
+  auto z = ReadNpy(outdir + "/z.npy");
+  ASSERT_TRUE(z.ok()) << z.status().ToString();
+  EXPECT_EQ(z->flat<int32_t>()[0], 42);
+}
+
+TEST(Cli, RunErrorsNameWhatIsWrong) {
+  CliRun no_fetch = Exec("run " + std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-rust/examples/addition/model.pb");
+  EXPECT_EQ(no_fetch.code, 1);
+  EXPECT_NE(no_fetch.err.find("--fetch"), std::string::npos);
+  CliRun missing = Exec("run " + kServingDir + "saved_model_half_plus_two_cpu");
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.err.find("missing input 'x'"), std::string::npos) << missing.err;
+  CliRun bad_key = Exec("run " + kServingDir + "saved_model_half_plus_two_cpu --signature_def nope");
+  EXPECT_NE(bad_key.err.find("signature 'nope'"), std::string::npos) << bad_key.err;
+  CliRun bad_expr = Exec("run " + kServingDir + "saved_model_half_plus_two_cpu --input_exprs 'x=[1,[2]]'");
+  EXPECT_EQ(bad_expr.code, 1);
+  EXPECT_NE(bad_expr.err.find("ragged"), std::string::npos) << bad_expr.err;
+  CliRun bad_tags = Exec("run " + kServingDir + "saved_model_half_plus_two_cpu --tag_set train --input_exprs 'x=[1.0]'");
+  EXPECT_NE(bad_tags.err.find("available tag sets"), std::string::npos) << bad_tags.err;
+  {
+    std::ifstream in(std::string(TFMODEL_CORPUS_DIR) + "/cppflow/examples/load_frozen_graph/model.pb", std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_GT(bytes.size(), 1000u);
+    std::ofstream(::testing::TempDir() + "truncated.pb", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  }
+  CliRun truncated = Exec("show " + ::testing::TempDir() + "truncated.pb");
+  EXPECT_EQ(truncated.code, 1);
+  EXPECT_NE(truncated.err.find("truncated.pb"), std::string::npos) << truncated.err;
+}
+
+}  // namespace
+}  // namespace tfmodel

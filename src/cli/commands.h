@@ -17,6 +17,26 @@ struct InspectOptions {
 int InspectCheckpoint(const InspectOptions& options, std::FILE* out);
 int VerifyCheckpoint(const std::string& path, std::FILE* out);
 
+struct ShowOptions {
+  std::string path;
+  bool all = false;
+  bool json = false;
+};
+int Show(const ShowOptions& options, std::FILE* out);
+
+struct RunOptions {
+  std::string path;
+  std::string tag_set;                                  // "serve" or "train,serve"
+  std::string signature_def = "serving_default";
+  std::string inputs;                                   // "k=file.npy;k2=file2.npy"
+  std::string input_exprs;                              // "k=[[1,2],[3,4]]"
+  std::string fetch;                                    // "node:0,other:0" / output keys
+  std::string outdir;
+  std::string checkpoint;
+  bool json = false;
+};
+int RunModel(const RunOptions& options, std::FILE* out);
+
 struct DemoOptions {
   std::string workdir = "tfmodel_demo";
 };

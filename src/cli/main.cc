@@ -25,6 +25,24 @@ int main(int argc, char** argv) {
                                 "Check every tensor's crc32c; exit 0 only if all are intact");
   vc->add_option("path", verify_path, "Checkpoint prefix, file or directory")->required();
 
+  tfmodel::cli::ShowOptions show;
+  auto* sc = app.add_subcommand("show", "Show a SavedModel's signatures or a graph's inputs/outputs/ops");
+  sc->add_option("path", show.path, "SavedModel dir (or versioned base), .pb, .pbtxt or .meta")->required();
+  sc->add_flag("--all", show.all, "Every tag set with every signature (like saved_model_cli show --all)");
+  sc->add_flag("--json", show.json, "Print JSON");
+
+  tfmodel::cli::RunOptions run;
+  auto* rc = app.add_subcommand("run", "Run a model on inputs and print or save the outputs");
+  rc->add_option("path", run.path, "SavedModel dir (or versioned base), .pb, .pbtxt or .meta")->required();
+  rc->add_option("--tag_set", run.tag_set, "Comma-separated tags of the MetaGraph (default serve)");
+  rc->add_option("--signature_def", run.signature_def, "Signature key (default serving_default)");
+  rc->add_option("--inputs", run.inputs, "'key=file.npy;key2=file2.npy'");
+  rc->add_option("--input_exprs", run.input_exprs, "'key=[[1,2],[3,4]];key2=2.5'");
+  rc->add_option("--fetch", run.fetch, "Tensors to compute ('node:0,other:0'), or output keys");
+  rc->add_option("--outdir", run.outdir, "Write one .npy per output into this directory");
+  rc->add_option("--checkpoint", run.checkpoint, "Checkpoint prefix for a .meta");
+  rc->add_flag("--json", run.json, "Print JSON: {\"outputs\":{NAME:{dtype,shape,values}}}");
+
   tfmodel::cli::DemoOptions demo;
   auto* dc = app.add_subcommand("demo", "Run the seed workflow demo");
   dc->add_option("--workdir", demo.workdir, "Directory for the files the demo writes");
@@ -39,6 +57,8 @@ int main(int argc, char** argv) {
   }
   if (ic->parsed()) return tfmodel::cli::InspectCheckpoint(inspect, stdout);
   if (vc->parsed()) return tfmodel::cli::VerifyCheckpoint(verify_path, stdout);
+  if (sc->parsed()) return tfmodel::cli::Show(show, stdout);
+  if (rc->parsed()) return tfmodel::cli::RunModel(run, stdout);
   if (dc->parsed()) return tfmodel::cli::Demo(demo, stdout);
   return 2;
 }

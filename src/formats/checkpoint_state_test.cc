@@ -1,5 +1,7 @@
 // The `checkpoint` state file (spec/tf-formats.md 2.1-2.2) and CheckpointManager retention (2.4).
 #include <gtest/gtest.h>
+
+#include "src/base/test_util.h"
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,23 +15,7 @@ namespace {
 
 const std::string kCorpus = TFMODEL_CORPUS_DIR;
 
-// The temp dirs of this file, removed at exit unless a test failed (kept for inspection).
-struct TempDirs {
-  std::vector<std::string> dirs;
-  ~TempDirs() {
-    if (::testing::UnitTest::GetInstance()->Failed()) return;
-    std::error_code ignored;
-    for (const std::string& d : dirs) std::filesystem::remove_all(d, ignored);
-  }
-};
-
-std::string MakeTempDir(const std::string& tag) {
-  static TempDirs temp_dirs;
-  std::string d = ::testing::TempDir() + "tfm_state_test_" + tag + "_" + RandomDigits();
-  EXPECT_TRUE(CreateDirectories(d).ok());
-  temp_dirs.dirs.push_back(d);
-  return d;
-}
+using test::MakeTempDir;
 
 std::vector<std::string> Files(const std::string& dir) {
   auto names = ListDirectory(dir);

@@ -42,6 +42,11 @@ std::string Shape::DebugString() const {
   return out + "]";
 }
 
+namespace {
+// DT_RESOURCE tensors hold one std::string per element (the resource's key), like strings.
+bool IsStringLike(DataType d) { return d == DataType::kString || d == DataType::kResource; }
+}  // namespace
+
 // ---- Buffer -------------------------------------------------------------------------------
 
 struct Tensor::Buffer {
@@ -70,9 +75,9 @@ Result<Tensor> Tensor::AllocateImpl(DataType dtype, const Shape& shape, bool zer
   if (!checked.ok()) return checked.status();
   const int64_t n = shape.NumElements();
   size_t elem;
-  if (dtype == DataType::kString) {
+  if (IsStringLike(dtype)) {
     elem = sizeof(std::string);
-  } else if (IsPodDataType(dtype) && dtype != DataType::kResource) {
+  } else if (IsPodDataType(dtype)) {
     elem = DataTypeSize(dtype);
   } else {
     return InvalidArgument("cannot allocate a tensor of dtype " + DataTypeEnumName(dtype));
@@ -95,7 +100,7 @@ Result<Tensor> Tensor::AllocateImpl(DataType dtype, const Shape& shape, bool zer
     return ResourceExhausted("out of memory allocating " + std::to_string(bytes) +
                              " bytes for a tensor of shape " + shape.DebugString());
   }
-  if (dtype == DataType::kString) {
+  if (IsStringLike(dtype)) {
     auto* strings = static_cast<std::string*>(buffer->data);
     for (int64_t i = 0; i < n; ++i) new (&strings[i]) std::string();
     buffer->string_count = n;
@@ -126,7 +131,9 @@ Tensor Tensor::Strings(const std::vector<std::string>& values) {
   return t;
 }
 
-void Tensor::CheckType(DataType requested) const { TFM_CHECK(requested == dtype_); }
+void Tensor::CheckType(DataType requested) const {
+  TFM_CHECK(requested == dtype_ || (requested == DataType::kString && IsStringLike(dtype_)));
+}
 
 Result<Tensor> Tensor::Reshaped(const Shape& shape) const {
   auto checked = Shape::Make(shape.dims());
@@ -143,7 +150,7 @@ Result<Tensor> Tensor::Reshaped(const Shape& shape) const {
 Tensor Tensor::Clone() const {
   if (dtype_ == DataType::kInvalid) return Tensor();
   Tensor t = AllocateOrDie(dtype_, shape_, static_cast<size_t>(num_elements_));
-  if (dtype_ == DataType::kString) {
+  if (IsStringLike(dtype_)) {
     auto src = flat<std::string>();
     auto dst = t.flat<std::string>();
     for (size_t i = 0; i < src.size(); ++i) dst[i] = src[i];
@@ -155,7 +162,7 @@ Tensor Tensor::Clone() const {
 
 bool Tensor::Equals(const Tensor& other) const {
   if (dtype_ != other.dtype_ || !(shape_ == other.shape_)) return false;
-  if (dtype_ == DataType::kString) {
+  if (IsStringLike(dtype_)) {
     auto a = flat<std::string>();
     auto b = other.flat<std::string>();
     for (size_t i = 0; i < a.size(); ++i) {
@@ -170,12 +177,19 @@ bool Tensor::Equals(const Tensor& other) const {
 
 namespace {
 
+// numpy style: a float that prints as an integer keeps a trailing "." ("3." not "3").
+std::string NumpyFloat(std::string s) {
+  if (s.find_first_of(".eni") == std::string::npos) s += ".";
+  return s;
+}
+
 std::string FormatElement(DataType dtype, const void* data, int64_t i) {
   switch (dtype) {
-    case DataType::kFloat: return FormatFloat(static_cast<const float*>(data)[i]);
-    case DataType::kDouble: return FormatDouble(static_cast<const double*>(data)[i]);
-    case DataType::kHalf: return FormatFloat(static_cast<const Half*>(data)[i].ToFloat());
-    case DataType::kBFloat16: return FormatFloat(static_cast<const BFloat16*>(data)[i].ToFloat());
+    case DataType::kFloat: return NumpyFloat(FormatFloat(static_cast<const float*>(data)[i]));
+    case DataType::kDouble: return NumpyFloat(FormatDouble(static_cast<const double*>(data)[i]));
+    case DataType::kHalf: return NumpyFloat(FormatFloat(static_cast<const Half*>(data)[i].ToFloat()));
+    case DataType::kBFloat16:
+      return NumpyFloat(FormatFloat(static_cast<const BFloat16*>(data)[i].ToFloat()));
     case DataType::kInt8:
     case DataType::kQInt8: return std::to_string(static_cast<const int8_t*>(data)[i]);
     case DataType::kUInt8:
@@ -228,7 +242,8 @@ std::string Tensor::DebugString(int64_t max_elements) const {
   for (int64_t flat = 0; flat < num_elements_; ++flat) {
     int open = 0;
     for (int d = rank - 1; d >= 0 && index[d] == 0; --d) ++open;
-    if (flat > 0) out += open > 0 ? std::string(",") + std::string(open, '\n') + std::string(rank - open, ' ') : ", ";
+    // numpy layout: elements separated by a space, one newline per closed dimension.
+    if (flat > 0) out += open > 0 ? std::string(open, '\n') + std::string(rank - open, ' ') : " ";
     out += std::string(open, '[');
     if (printed < max_elements) {
       out += FormatElement(dtype_, data_, flat);

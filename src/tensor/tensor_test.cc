@@ -78,17 +78,20 @@ TEST(Tensor, RefusesHugeAndUnallocatableTypes) {
   auto huge = Tensor::Allocate(DataType::kDouble, Shape({int64_t{1} << 30, int64_t{1} << 20}));
   ASSERT_FALSE(huge.ok());
   EXPECT_EQ(huge.status().code(), StatusCode::kResourceExhausted);
-  EXPECT_FALSE(Tensor::Allocate(DataType::kResource, Shape({1})).ok());
+  EXPECT_FALSE(Tensor::Allocate(DataType::kVariant, Shape({1})).ok());
+  auto handle = Tensor::Allocate(DataType::kResource, Shape({}));
+  ASSERT_TRUE(handle.ok());
+  EXPECT_EQ(handle->flat<std::string>()[0], "");
 }
 
 TEST(Tensor, StringsAndDebugString) {
   Tensor s = Tensor::Strings({"a", std::string("\0b", 2)});
   EXPECT_EQ(s.shape(), Shape({2}));
-  EXPECT_EQ(s.DebugString(), "[b'a', b'\\x00b']");
+  EXPECT_EQ(s.DebugString(), "[b'a' b'\\x00b']");
   std::vector<float> v{1, 2, 3, 4, 5, 6};
   Tensor m = Tensor::FromVector<float>(v, Shape({2, 3}));
-  EXPECT_EQ(m.DebugString(), "[[1, 2, 3],\n [4, 5, 6]]");
-  EXPECT_EQ(m.DebugString(4), "[[1, 2, 3],\n [4, ...]]");
+  EXPECT_EQ(m.DebugString(), "[[1. 2. 3.]\n [4. 5. 6.]]");  // as numpy prints it
+  EXPECT_EQ(m.DebugString(4), "[[1. 2. 3.]\n [4. ...]]");
   EXPECT_EQ(Tensor::Scalar(true).DebugString(), "True");
   auto r = m.Reshaped(Shape({3, 2}));
   ASSERT_TRUE(r.ok());

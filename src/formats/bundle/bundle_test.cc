@@ -2,6 +2,8 @@
 // (spec/tf-formats.md 1.5-1.7), writer error handling, SaveCheckpoint with several shards, and
 // byte-for-byte re-creation of the TensorFlow-written checkpoints in the corpus.
 #include <gtest/gtest.h>
+
+#include "src/base/test_util.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,23 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The temp dirs of this file, removed at exit unless a test failed (kept for inspection).
-struct TempDirs {
-  std::vector<std::string> dirs;
-  ~TempDirs() {
-    if (::testing::UnitTest::GetInstance()->Failed()) return;
-    std::error_code ignored;
-    for (const std::string& d : dirs) std::filesystem::remove_all(d, ignored);
-  }
-};
-
-std::string MakeTempDir(const std::string& tag) {
-  static TempDirs temp_dirs;
-  std::string d = ::testing::TempDir() + "tfm_bundle_test_" + tag + "_" + RandomDigits();
-  EXPECT_TRUE(CreateDirectories(d).ok());
-  temp_dirs.dirs.push_back(d);
-  return d;
-}
+using test::MakeTempDir;
 
 std::vector<std::string> Files(const std::string& dir) {
   auto names = ListDirectory(dir);

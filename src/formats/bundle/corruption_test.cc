@@ -2,6 +2,8 @@
 // huge allocation: truncated and bit-flipped indexes, damaged data shards, crafted entries.
 #include <gtest/gtest.h>
 
+#include "src/base/test_util.h"
+
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -23,23 +25,7 @@ const std::string kRealPrefix =
     "/tensorflow-serving/servables/tensorflow/testdata/saved_model_half_plus_two_2_versions/"
     "00000123/variables/variables";
 
-// The temp dirs of this file, removed at exit unless a test failed (kept for inspection).
-struct TempDirs {
-  std::vector<std::string> dirs;
-  ~TempDirs() {
-    if (::testing::UnitTest::GetInstance()->Failed()) return;
-    std::error_code ignored;
-    for (const std::string& d : dirs) std::filesystem::remove_all(d, ignored);
-  }
-};
-
-std::string MakeTempDir(const std::string& tag) {
-  static TempDirs temp_dirs;
-  std::string d = ::testing::TempDir() + "tfm_corruption_test_" + tag + "_" + RandomDigits();
-  EXPECT_TRUE(CreateDirectories(d).ok());
-  temp_dirs.dirs.push_back(d);
-  return d;
-}
+using test::MakeTempDir;
 
 std::string ReadAll(const std::string& path) {
   auto r = ReadFileToString(path);

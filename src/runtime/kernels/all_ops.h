@@ -1,0 +1,27 @@
+// Every op family's registration function; RegisterAllOps calls them all (all_ops.cc).
+#ifndef TFMODEL_SRC_RUNTIME_KERNELS_ALL_OPS_H_
+#define TFMODEL_SRC_RUNTIME_KERNELS_ALL_OPS_H_
+
+namespace tfmodel {
+
+class OpRegistry;
+
+void RegisterAllOps(OpRegistry& r);
+
+void RegisterStateOps(OpRegistry& r);        // kernels/state.cc: Placeholder, Const, variables
+void RegisterIoOps(OpRegistry& r);           // kernels/io.cc: SaveV2, RestoreV2, ...
+void RegisterParsingOps(OpRegistry& r);      // kernels/parsing.cc: ParseExample, string ops
+void RegisterMathBinaryOps(OpRegistry& r);   // kernels/math_binary.cc: Add, Mul, Equal, AddN, Select
+void RegisterMathUnaryOps(OpRegistry& r);    // kernels/math_unary.cc: Neg, Exp, Cast, ClipByValue
+void RegisterActivationOps(OpRegistry& r);   // kernels/activations.cc: Relu, Softmax, BiasAdd
+void RegisterReduceOps(OpRegistry& r);       // kernels/reduce.cc: Sum, Mean, ArgMax, Cumsum, TopKV2
+void RegisterMatMulOps(OpRegistry& r);       // kernels/matmul.cc: MatMul, BatchMatMulV2
+void RegisterArrayShapeOps(OpRegistry& r);   // kernels/array_shape.cc: Reshape, ConcatV2, Transpose
+void RegisterArraySliceOps(OpRegistry& r);   // kernels/array_slice.cc: Slice, StridedSlice, Pad
+void RegisterArrayGatherOps(OpRegistry& r);  // kernels/array_gather.cc: GatherV2, GatherNd, Where
+void RegisterNnOps(OpRegistry& r);           // kernels/nn.cc: Conv2D, MaxPool, FusedBatchNorm
+// Families added by their own files, one line each in all_ops.cc.
+
+}  // namespace tfmodel
+
+#endif  // TFMODEL_SRC_RUNTIME_KERNELS_ALL_OPS_H_

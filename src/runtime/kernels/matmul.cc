@@ -1,0 +1,303 @@
+// Matrix products: MatMul (2-D, transpose_a/b) and BatchMatMul/BatchMatMulV2 (batched, V2
+// broadcasts the batch dims), on a cache-blocked GEMM written as plain loops.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "src/runtime/kernel.h"
+#include "src/runtime/kernels/all_ops.h"
+#include "src/runtime/kernels/broadcast.h"
+
+namespace tfmodel {
+namespace {
+
+using MatMulTypes = TypeList<float, double, Half, BFloat16, int32_t, int64_t>;
+
+// ---- GEMM ---------------------------------------------------------------------------------------
+// C[m,n] = A[m,k] B[k,n], row-major with leading dims k and n; C is overwritten.
+//
+// Floats: B is packed, KC rows at a time, into panels of NR contiguous columns
+//   panel j: B[p0 .. p0+KC)[j*NR .. j*NR+NR)  ->  KC x NR values, zero-padded on the right
+// and a 4 x NR block of C (NR = two vectors: 8 floats with SSE2, 16 with AVX2) is accumulated
+// in eight vector registers while p runs over the panel. A panel (KC * NR values, 8-16 KiB)
+// stays in L1 while all rows of A pass by. GCC vector extensions (also understood by Clang)
+// instead of intrinsics; the same blocking written as plain loops ran at a third of the SSE2
+// speed at -O2. AVX2 is chosen at run time; both paths multiply then add (no FMA: -std=c++20
+// disables contraction), so their results are identical.
+constexpr int kMR = 4, kKC = 256;
+
+template <typename T, int kVecBytes>
+[[gnu::always_inline]] inline void MicroKernel(const T* const* rows, const T* panel, int64_t kc,
+                                               T* acc) {
+  typedef T V __attribute__((vector_size(kVecBytes)));
+  constexpr int L = kVecBytes / sizeof(T), NR = 2 * L;
+  V c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{};
+  for (int64_t p = 0; p < kc; ++p) {
+    V b0, b1;
+    std::memcpy(&b0, panel + p * NR, sizeof(V));
+    std::memcpy(&b1, panel + p * NR + L, sizeof(V));
+    const V a0 = V{} + rows[0][p], a1 = V{} + rows[1][p];
+    const V a2 = V{} + rows[2][p], a3 = V{} + rows[3][p];
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+  }
+  std::memcpy(acc + 0 * L, &c00, sizeof(V));  // acc is kMR x NR, row-major
+  std::memcpy(acc + 1 * L, &c01, sizeof(V));
+  std::memcpy(acc + 2 * L, &c10, sizeof(V));
+  std::memcpy(acc + 3 * L, &c11, sizeof(V));
+  std::memcpy(acc + 4 * L, &c20, sizeof(V));
+  std::memcpy(acc + 5 * L, &c21, sizeof(V));
+  std::memcpy(acc + 6 * L, &c30, sizeof(V));
+  std::memcpy(acc + 7 * L, &c31, sizeof(V));
+}
+
+template <typename T, int kVecBytes>
+[[gnu::always_inline]] inline void GemmBlocked(const T* a, const T* b, T* c, int64_t m, int64_t n,
+                                               int64_t k) {
+  constexpr int MR = kMR, NR = 2 * kVecBytes / sizeof(T), KC = kKC;
+  const int64_t panels = (n + NR - 1) / NR;
+  std::vector<T> packed(static_cast<size_t>(panels) * KC * NR);
+  const std::vector<T> zeros(KC, T{0});
+  for (int64_t p0 = 0; p0 < k; p0 += KC) {
+    const int64_t kc = std::min<int64_t>(KC, k - p0);
+    for (int64_t jp = 0; jp < panels; ++jp) {
+      T* dst = packed.data() + jp * KC * NR;
+      const int64_t j0 = jp * NR, nr = std::min<int64_t>(NR, n - j0);
+      for (int64_t p = 0; p < kc; ++p) {
+        const T* src = b + (p0 + p) * n + j0;
+        for (int v = 0; v < NR; ++v) dst[p * NR + v] = v < nr ? src[v] : T{0};
+      }
+    }
+    for (int64_t jp = 0; jp < panels; ++jp) {
+      const T* panel = packed.data() + jp * KC * NR;
+      const int64_t j0 = jp * NR, nr = std::min<int64_t>(NR, n - j0);
+      for (int64_t i0 = 0; i0 < m; i0 += MR) {
+        const int64_t mr = std::min<int64_t>(MR, m - i0);
+        const T* rows[MR];
+        for (int r = 0; r < MR; ++r) rows[r] = r < mr ? a + (i0 + r) * k + p0 : zeros.data();
+        T acc[MR * NR];
+        MicroKernel<T, kVecBytes>(rows, panel, kc, acc);
+        for (int64_t r = 0; r < mr; ++r) {
+          T* crow = c + (i0 + r) * n + j0;
+          for (int64_t v = 0; v < nr; ++v) crow[v] += acc[r * NR + v];
+        }
+      }
+    }
+  }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TFM_GEMM_AVX2 1
+template <typename T>
+[[gnu::target("avx2")]] void GemmAvx2(const T* a, const T* b, T* c, int64_t m, int64_t n,
+                                      int64_t k) {
+  GemmBlocked<T, 32>(a, b, c, m, n, k);
+}
+bool HasAvx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+#endif
+
+template <typename T>
+void GemmFloat(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k) {
+  if (m == 0 || n == 0) return;
+  std::fill(c, c + m * n, T{0});
+  if (k == 0) return;
+#ifdef TFM_GEMM_AVX2
+  if (HasAvx2()) return GemmAvx2(a, b, c, m, n, k);
+#endif
+  GemmBlocked<T, 16>(a, b, c, m, n, k);
+}
+
+// Integers: a plain i-p-j loop with wrapping arithmetic.
+template <typename T>
+void GemmInt(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k) {
+  std::fill(c, c + m * n, T{0});
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t p = 0; p < k; ++p) {
+      const T av = a[i * k + p];
+      const T* brow = b + p * n;
+      T* crow = c + i * n;
+      for (int64_t j = 0; j < n; ++j) crow[j] = WrapAdd(crow[j], WrapMul(av, brow[j]));
+    }
+  }
+}
+
+// x (rows x cols, row-major, maybe to be transposed) as a row-major ComputeT<T> matrix. Returns
+// x itself when no copy is needed.
+template <typename T>
+const ComputeT<T>* AsRowMajor(const T* x, int64_t rows, int64_t cols, bool transpose,
+                              std::vector<ComputeT<T>>& scratch) {
+  using C = ComputeT<T>;
+  if constexpr (std::is_same_v<C, T>) {
+    if (!transpose) return x;
+  }
+  scratch.resize(rows * cols);
+  if (!transpose) {
+    for (int64_t i = 0; i < rows * cols; ++i) scratch[i] = Load(x[i]);
+  } else {
+    // Result is cols x rows.
+    for (int64_t i = 0; i < rows; ++i) {
+      for (int64_t j = 0; j < cols; ++j) scratch[j * rows + i] = Load(x[i * cols + j]);
+    }
+  }
+  return scratch.data();
+}
+
+// One product: a is [k,m] when ta else [m,k]; b is [n,k] when tb else [k,n]; out is [m,n].
+template <typename T>
+struct MatMulScratch {
+  std::vector<ComputeT<T>> a, b, c;
+};
+template <typename T>
+void MatMulOne(const T* a, bool ta, const T* b, bool tb, T* out, int64_t m, int64_t n, int64_t k,
+               MatMulScratch<T>& s) {
+  using C = ComputeT<T>;
+  const C* am = AsRowMajor(a, ta ? k : m, ta ? m : k, ta, s.a);
+  const C* bm = AsRowMajor(b, tb ? n : k, tb ? k : n, tb, s.b);
+  C* cm;
+  if constexpr (std::is_same_v<C, T>) {
+    cm = out;
+  } else {
+    s.c.resize(m * n);
+    cm = s.c.data();
+  }
+  if constexpr (std::is_floating_point_v<C>) {
+    GemmFloat<C>(am, bm, cm, m, n, k);
+  } else {
+    GemmInt<C>(am, bm, cm, m, n, k);
+  }
+  if constexpr (!std::is_same_v<C, T>) {
+    for (int64_t i = 0; i < m * n; ++i) out[i] = Store<T>(cm[i]);
+  }
+}
+
+Status SizeIncompatible(KernelContext& c, const Shape& a, const Shape& b) {
+  return c.Error(StatusCode::kInvalidArgument, "Matrix size-incompatible: In[0]: " +
+                                                   a.DebugString() + ", In[1]: " + b.DebugString());
+}
+
+// ---- MatMul: z = op(a) op(b), op = transpose or not
+// ------------------------------------------------ da = dz b^T (or b dz^T when transpose_a), db =
+// a^T dz (or dz^T a when transpose_b).
+template <typename T>
+Status MatMul(KernelContext& c, bool ta, bool tb) {
+  const Tensor& a = c.input(0);
+  const Tensor& b = c.input(1);
+  if (a.shape().rank() != 2 || b.shape().rank() != 2) {
+    return c.Error(StatusCode::kInvalidArgument,
+                   "In[0] and In[1] must be matrices: " + a.shape().DebugString() + ", " +
+                       b.shape().DebugString());
+  }
+  const int64_t m = a.shape().dim(ta ? 1 : 0), k = a.shape().dim(ta ? 0 : 1);
+  const int64_t kb = b.shape().dim(tb ? 1 : 0), n = b.shape().dim(tb ? 0 : 1);
+  if (k != kb) return SizeIncompatible(c, a.shape(), b.shape());
+  Result<Tensor> out = Tensor::AllocateUninitialized(a.dtype(), Shape{m, n});
+  if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
+  MatMulScratch<T> scratch;
+  MatMulOne(a.flat<T>().data(), ta, b.flat<T>().data(), tb, out->flat<T>().data(), m, n, k,
+            scratch);
+  c.set_output(0, *out);
+  return Status::Ok();
+}
+
+Result<Kernel> MatMulOp(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  const bool ta = n.BoolAttrOr("transpose_a", false), tb = n.BoolAttrOr("transpose_b", false);
+  KernelFn fn;
+  if (!Dispatch(MatMulTypes{}, t, [&]<typename T>() {
+        fn = [ta, tb](KernelContext& c) { return MatMul<T>(c, ta, tb); };
+      })) {
+    return n.Unsupported(t);
+  }
+  return Kernel{{t}, std::move(fn)};
+}
+
+// ---- BatchMatMul / BatchMatMulV2: z[b] = op(x[b]) op(y[b]) over leading batch dims -------------
+// adj_x/adj_y transpose the last two dims (adjoint = transpose for real types). V2 broadcasts
+// the batch dims; V1 requires them equal. Gradients as MatMul per batch, un-broadcast by the
+// autodiff driver.
+template <typename T>
+Status BatchMatMul(KernelContext& c, bool adj_x, bool adj_y, bool broadcast) {
+  const Tensor& x = c.input(0);
+  const Tensor& y = c.input(1);
+  const int rx = x.shape().rank(), ry = y.shape().rank();
+  if (rx < 2 || ry < 2) {
+    return c.Error(StatusCode::kInvalidArgument,
+                   "In[0] and In[1] must have rank >= 2: " + x.shape().DebugString() + ", " +
+                       y.shape().DebugString());
+  }
+  const int64_t m = x.shape().dim(adj_x ? rx - 1 : rx - 2),
+                k = x.shape().dim(adj_x ? rx - 2 : rx - 1);
+  const int64_t ky = y.shape().dim(adj_y ? ry - 1 : ry - 2),
+                n = y.shape().dim(adj_y ? ry - 2 : ry - 1);
+  if (k != ky) return SizeIncompatible(c, x.shape(), y.shape());
+  TFM_ASSIGN_OR_RETURN(Shape xb, Shape::Make(std::span(x.shape().dims()).first(rx - 2)));
+  TFM_ASSIGN_OR_RETURN(Shape yb, Shape::Make(std::span(y.shape().dims()).first(ry - 2)));
+  if (!broadcast && !(xb == yb)) {
+    return c.Error(StatusCode::kInvalidArgument,
+                   "batch dimensions must be equal: " + x.shape().DebugString() + " vs. " +
+                       y.shape().DebugString());
+  }
+  TFM_ASSIGN_OR_RETURN(Broadcast b, Broadcast::Make({&xb, &yb}, c.node_name()));
+  std::vector<int64_t> out_dims = b.output_shape().dims();
+  out_dims.push_back(m);
+  out_dims.push_back(n);
+  TFM_ASSIGN_OR_RETURN(Shape out_shape, Shape::Make(out_dims));
+  Result<Tensor> out = Tensor::AllocateUninitialized(x.dtype(), out_shape);
+  if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
+  const T* xv = x.flat<T>().data();
+  const T* yv = y.flat<T>().data();
+  T* ov = out->flat<T>().data();
+  MatMulScratch<T> scratch;
+  const int64_t xs = m * k, ys = k * n, os = m * n;
+  if (os == 0) {
+    c.set_output(0, *out);
+    return Status::Ok();
+  }
+  b.ForEachRow<2>(
+      [&](int64_t o, std::array<int64_t, 2> in, std::array<int64_t, 2> st, int64_t len) {
+        for (int64_t j = 0; j < len; ++j) {
+          MatMulOne(xv + (in[0] + j * st[0]) * xs, adj_x, yv + (in[1] + j * st[1]) * ys, adj_y,
+                    ov + (o + j) * os, m, n, k, scratch);
+        }
+      });
+  c.set_output(0, *out);
+  return Status::Ok();
+}
+
+template <bool kV2>
+Result<Kernel> BatchMatMulOp(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  const bool ax = n.BoolAttrOr("adj_x", false), ay = n.BoolAttrOr("adj_y", false);
+  KernelFn fn;
+  if (!Dispatch(MatMulTypes{}, t, [&]<typename T>() {
+        fn = [ax, ay](KernelContext& c) { return BatchMatMul<T>(c, ax, ay, kV2); };
+      })) {
+    return n.Unsupported(t);
+  }
+  return Kernel{{t}, std::move(fn)};
+}
+
+}  // namespace
+
+void RegisterMatMulOps(OpRegistry& r) {
+  r.Add({"MatMul", MatMulOp});
+  r.Add({"BatchMatMul", BatchMatMulOp<false>});
+  r.Add({"BatchMatMulV2", BatchMatMulOp<true>});
+}
+
+}  // namespace tfmodel

@@ -1,0 +1,693 @@
+// Neural-network layer ops on NHWC images: Conv2D, DepthwiseConv2dNative, MaxPool, AvgPool,
+// FusedBatchNorm{,V2,V3}, LRN, ResizeBilinear, ResizeNearestNeighbor.
+// NCHW is rejected at plan time (TF's CPU kernels reject it for these ops too), except for
+// FusedBatchNorm, which only needs to know where the channel axis is.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "src/runtime/kernel.h"
+#include "src/runtime/kernels/all_ops.h"
+#include "src/runtime/kernels/array_util.h"
+#include "src/runtime/kernels/gemm.h"
+
+namespace tfmodel {
+namespace {
+
+using array::Alloc;
+using array::Named;
+using Dims = std::vector<int64_t>;
+
+enum class Padding { kValid, kSame, kExplicit };
+
+// One spatial dimension of a sliding window (TF's GetWindowedOutputSizeVerbose):
+//   effective k' = (k - 1) * dilation + 1
+//   VALID:    out = (in - k' + stride) / stride, no padding
+//   SAME:     out = ceil(in / stride), pad_total = max((out - 1) * stride + k' - in, 0),
+//             pad_before = pad_total / 2 (the extra row goes after)
+//   EXPLICIT: out = (in + before + after - k' + stride) / stride
+struct Window {
+  int64_t out = 0, pad_before = 0;
+};
+
+Result<Window> Windowed(int64_t in, int64_t k, int64_t stride, int64_t dilation, Padding p,
+                        int64_t before, int64_t after) {
+  if (k > (int64_t{1} << 31))
+    return InvalidArgument("window size " + std::to_string(k) + " too large");
+  const int64_t eff = (k - 1) * dilation + 1;
+  Window w;
+  switch (p) {
+    case Padding::kValid:
+      w.out = (in - eff + stride) / stride;
+      break;
+    case Padding::kExplicit:
+      w.out = (in + before + after - eff + stride) / stride;
+      w.pad_before = before;
+      break;
+    case Padding::kSame:
+      w.out = (in + stride - 1) / stride;
+      w.pad_before = std::max<int64_t>(0, (w.out - 1) * stride + eff - in) / 2;
+      break;
+  }
+  if (w.out < 0) {
+    return InvalidArgument("Computed output size would be negative: " + std::to_string(w.out) +
+                           " [input_size: " + std::to_string(in) + ", effective_filter_size: " +
+                           std::to_string(eff) + ", stride: " + std::to_string(stride) + "]");
+  }
+  return w;
+}
+
+// Window attrs shared by convolutions and pools, validated at plan time.
+struct WindowAttrs {
+  int64_t kh = 1, kw = 1;  // pools only (convs take them from the filter)
+  int64_t sh = 1, sw = 1, dh = 1, dw = 1;
+  Padding padding = Padding::kValid;
+  int64_t pt = 0, pb = 0, pl = 0, pr = 0;  // EXPLICIT paddings
+};
+
+Status ExpectNhwc(const NodeInfo& n) {
+  const std::string f = n.StringAttrOr("data_format", "NHWC");
+  if (f != "NHWC") {
+    return Unimplemented("node '" + n.name() + "' (op " + n.op() + "): data_format " + f +
+                         " is not supported on CPU (only NHWC)");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<int64_t>> Quad(const NodeInfo& n, const std::string& attr, bool required) {
+  if (!required && n.FindAttr(attr) == nullptr) return std::vector<int64_t>{1, 1, 1, 1};
+  TFM_ASSIGN_OR_RETURN(Dims v, n.IntListAttr(attr));
+  if (v.size() != 4)
+    return n.Error(attr + " must have 4 elements, got " + std::to_string(v.size()));
+  if (v[0] != 1 || v[3] != 1) {
+    return n.Error(attr + " in the batch and depth dimensions must be 1 (not supported)");
+  }
+  if (v[1] < 1 || v[2] < 1 || v[1] > (1 << 30) || v[2] > (1 << 30)) {
+    return n.Error(attr + " must be in [1, 2^30]");
+  }
+  return v;
+}
+
+Result<WindowAttrs> ParseWindowAttrs(const NodeInfo& n, bool pool, bool allow_explicit) {
+  TFM_RETURN_IF_ERROR(ExpectNhwc(n));
+  WindowAttrs a;
+  TFM_ASSIGN_OR_RETURN(Dims s, Quad(n, "strides", true));
+  a.sh = s[1];
+  a.sw = s[2];
+  if (pool) {
+    TFM_ASSIGN_OR_RETURN(Dims k, Quad(n, "ksize", true));
+    a.kh = k[1];
+    a.kw = k[2];
+  } else {
+    TFM_ASSIGN_OR_RETURN(Dims d, Quad(n, "dilations", false));
+    a.dh = d[1];
+    a.dw = d[2];
+  }
+  TFM_ASSIGN_OR_RETURN(std::string p, n.StringAttr("padding"));
+  if (p == "VALID") {
+    a.padding = Padding::kValid;
+  } else if (p == "SAME") {
+    a.padding = Padding::kSame;
+  } else if (p == "EXPLICIT" && allow_explicit) {
+    a.padding = Padding::kExplicit;
+    TFM_ASSIGN_OR_RETURN(Dims e, n.IntListAttr("explicit_paddings"));
+    if (e.size() != 8) return n.Error("explicit_paddings must have 8 elements");
+    if (e[0] || e[1] || e[6] || e[7]) {
+      return n.Error("explicit_paddings in the batch and depth dimensions must be 0");
+    }
+    for (int64_t v : e) {
+      if (v < 0 || v > (int64_t{1} << 30)) return n.Error("explicit_paddings out of range");
+    }
+    a.pt = e[2];
+    a.pb = e[3];
+    a.pl = e[4];
+    a.pr = e[5];
+  } else {
+    return n.Error("unsupported padding '" + p + "'");
+  }
+  return a;
+}
+
+Status ExpectRank(const Tensor& t, int rank, const char* what) {
+  if (t.shape().rank() != rank) {
+    return InvalidArgument(std::string(what) + " must be " + std::to_string(rank) +
+                           "-dimensional, got shape " + t.shape().DebugString());
+  }
+  return Status::Ok();
+}
+
+// ---- Conv2D(input [N,H,W,C], filter [KH,KW,C,O]) -----------------------------------------
+// y[b,i,j,o] = sum_{di,dj,c} x[b, i*sh + di*dh - pad_top, j*sw + dj*dw - pad_left, c] *
+//              f[di,dj,c,o]   (out-of-image taps are 0)
+// dx = Conv2DBackpropInput(dy, f), df = Conv2DBackpropFilter(x, dy).
+// Computed as im2col (a tile of output pixels x KH*KW*C patch values) times the filter viewed
+// as a [KH*KW*C, O] matrix, written straight into the NHWC output.
+template <typename T>
+Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
+  const Tensor& x = c.input(0);
+  const Tensor& f = c.input(1);
+  TFM_RETURN_IF_ERROR(ExpectRank(x, 4, "input"));
+  TFM_RETURN_IF_ERROR(ExpectRank(f, 4, "filter"));
+  const int64_t nb = x.shape().dim(0), h = x.shape().dim(1), w = x.shape().dim(2),
+                ch = x.shape().dim(3);
+  const int64_t kh = f.shape().dim(0), kw = f.shape().dim(1), oc = f.shape().dim(3);
+  if (f.shape().dim(2) != ch) {
+    return InvalidArgument(
+        "input depth must be evenly divisible by filter depth: " + std::to_string(ch) + " vs " +
+        std::to_string(f.shape().dim(2)) + " (grouped convolutions are not supported)");
+  }
+  TFM_ASSIGN_OR_RETURN(Window wy, Windowed(h, kh, a.sh, a.dh, a.padding, a.pt, a.pb));
+  TFM_ASSIGN_OR_RETURN(Window wx, Windowed(w, kw, a.sw, a.dw, a.padding, a.pl, a.pr));
+  TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(x.dtype(), {nb, wy.out, wx.out, oc}));
+  c.set_output(0, y);
+  if (y.NumElements() == 0) return Status::Ok();
+  const T* in = x.flat<T>().data();
+  const T* filt = f.flat<T>().data();
+  T* out = y.flat<T>().data();
+  const int64_t pixels = wy.out * wx.out, patch = kh * kw * ch;
+  if (patch == 0) return Status::Ok();  // y stays zero
+  const bool pointwise = kh == 1 && kw == 1 && a.sh == 1 && a.sw == 1 && wy.pad_before == 0 &&
+                         wx.pad_before == 0 && wy.out == h && wx.out == w;
+  if (pointwise) {  // the input already is the im2col matrix
+    gemm::Gemm<T>(in, filt, out, nb * pixels, ch, oc);
+    return Status::Ok();
+  }
+  // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile).
+  const int64_t tile = std::clamp<int64_t>((int64_t{1} << 20) / patch, 1, 1024);
+  std::vector<T> cols(static_cast<size_t>(std::min(tile, pixels) * patch));
+  for (int64_t b = 0; b < nb; ++b) {
+    const T* in_b = in + b * h * w * ch;
+    for (int64_t r0 = 0; r0 < pixels; r0 += tile) {
+      const int64_t r1 = std::min(pixels, r0 + tile);
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t oy = r / wx.out, ox = r % wx.out;
+        T* row = cols.data() + (r - r0) * patch;
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          const int64_t iy = oy * a.sh + ky * a.dh - wy.pad_before;
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const int64_t ix = ox * a.sw + kx * a.dw - wx.pad_before;
+            T* dst = row + (ky * kw + kx) * ch;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+              std::fill(dst, dst + ch, T(0));
+            } else {
+              std::copy_n(in_b + (iy * w + ix) * ch, ch, dst);
+            }
+          }
+        }
+      }
+      gemm::Gemm<T>(cols.data(), filt, out + (b * pixels + r0) * oc, r1 - r0, patch, oc);
+    }
+  }
+  return Status::Ok();
+}
+
+template <template <typename> class Fn>
+Result<KernelFn> FloatKernel(const NodeInfo& n, DataType t, const WindowAttrs& a) {
+  if (t == DataType::kFloat) return Named([a](KernelContext& c) { return Fn<float>::Run(c, a); });
+  if (t == DataType::kDouble) return Named([a](KernelContext& c) { return Fn<double>::Run(c, a); });
+  return n.Unsupported(t);
+}
+
+template <typename T>
+struct Conv2DFn {
+  static Status Run(KernelContext& c, const WindowAttrs& a) { return Conv2DCompute<T>(c, a); }
+};
+
+Result<Kernel> Conv2DOp(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
+  const DataType t = n.input_type(0);
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(WindowAttrs a, ParseWindowAttrs(n, /*pool=*/false, /*explicit=*/true));
+  TFM_ASSIGN_OR_RETURN(KernelFn fn, FloatKernel<Conv2DFn>(n, t, a));
+  return Kernel{{t}, fn};
+}
+
+// ---- DepthwiseConv2dNative(input [N,H,W,C], filter [KH,KW,C,M]) ---------------------------
+// y[b,i,j,c*M+m] = sum_{di,dj} x[b, i*sh + di - pad_top, j*sw + dj - pad_left, c] * f[di,dj,c,m]
+// (TF's CPU kernel rejects dilations; so do we.)
+// dx = DepthwiseConv2dNativeBackpropInput, df = DepthwiseConv2dNativeBackpropFilter.
+template <typename T>
+struct DepthwiseFn {
+  static Status Run(KernelContext& c, const WindowAttrs& a) {
+    const Tensor& x = c.input(0);
+    const Tensor& f = c.input(1);
+    TFM_RETURN_IF_ERROR(ExpectRank(x, 4, "input"));
+    TFM_RETURN_IF_ERROR(ExpectRank(f, 4, "filter"));
+    const int64_t nb = x.shape().dim(0), h = x.shape().dim(1), w = x.shape().dim(2),
+                  ch = x.shape().dim(3);
+    const int64_t kh = f.shape().dim(0), kw = f.shape().dim(1), mult = f.shape().dim(3);
+    if (f.shape().dim(2) != ch) {
+      return InvalidArgument("input and filter must have the same depth: " + std::to_string(ch) +
+                             " vs " + std::to_string(f.shape().dim(2)));
+    }
+    TFM_ASSIGN_OR_RETURN(Window wy, Windowed(h, kh, a.sh, 1, a.padding, a.pt, a.pb));
+    TFM_ASSIGN_OR_RETURN(Window wx, Windowed(w, kw, a.sw, 1, a.padding, a.pl, a.pr));
+    TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(x.dtype(), {nb, wy.out, wx.out, ch * mult}));
+    c.set_output(0, y);
+    const T* in = x.flat<T>().data();
+    const T* filt = f.flat<T>().data();
+    T* out = y.flat<T>().data();
+    const int64_t oc = ch * mult;
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int64_t oy = 0; oy < wy.out; ++oy) {
+        for (int64_t ox = 0; ox < wx.out; ++ox) {
+          T* o = out + ((b * wy.out + oy) * wx.out + ox) * oc;  // zero-initialised
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            const int64_t iy = oy * a.sh + ky - wy.pad_before;
+            if (iy < 0 || iy >= h) continue;
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              const int64_t ix = ox * a.sw + kx - wx.pad_before;
+              if (ix < 0 || ix >= w) continue;
+              const T* xi = in + ((b * h + iy) * w + ix) * ch;
+              const T* fi = filt + (ky * kw + kx) * oc;
+              for (int64_t ci = 0; ci < ch; ++ci) {
+                const T xv = xi[ci];
+                for (int64_t m = 0; m < mult; ++m) o[ci * mult + m] += xv * fi[ci * mult + m];
+              }
+            }
+          }
+        }
+      }
+    }
+    return Status::Ok();
+  }
+};
+
+Result<Kernel> DepthwiseOp(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
+  const DataType t = n.input_type(0);
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(WindowAttrs a, ParseWindowAttrs(n, /*pool=*/false, /*explicit=*/true));
+  if (a.dh != 1 || a.dw != 1) {
+    return Unimplemented("node '" + n.name() + "' (op " + n.op() +
+                         "): Current kernel implementation does not support dilations");
+  }
+  if (a.sh != a.sw) {
+    return n.Error(
+        "Current implementation only supports equal length strides in the row and "
+        "column dimensions.");
+  }
+  TFM_ASSIGN_OR_RETURN(KernelFn fn, FloatKernel<DepthwiseFn>(n, t, a));
+  return Kernel{{t}, fn};
+}
+
+// ---- MaxPool / AvgPool(value [N,H,W,C]; ksize, strides, padding) --------------------------
+// MaxPool: y = max over the window's in-image taps (padding never wins).
+//   dx = MaxPoolGrad (dy routed to the arg max).
+// AvgPool: y = mean over the window's in-image taps: SAME windows at the border divide by the
+//   number of valid elements, not by KH*KW, as TF. dx = AvgPoolGrad.
+template <typename T, bool kMax>
+Status PoolCompute(KernelContext& c, const WindowAttrs& a) {
+  const Tensor& x = c.input(0);
+  TFM_RETURN_IF_ERROR(ExpectRank(x, 4, "input"));
+  const int64_t nb = x.shape().dim(0), h = x.shape().dim(1), w = x.shape().dim(2),
+                ch = x.shape().dim(3);
+  TFM_ASSIGN_OR_RETURN(Window wy, Windowed(h, a.kh, a.sh, 1, a.padding, a.pt, a.pb));
+  TFM_ASSIGN_OR_RETURN(Window wx, Windowed(w, a.kw, a.sw, 1, a.padding, a.pl, a.pr));
+  TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(x.dtype(), {nb, wy.out, wx.out, ch}));
+  c.set_output(0, y);
+  if (y.NumElements() == 0) return Status::Ok();
+  const T* in = x.flat<T>().data();
+  T* out = y.flat<T>().data();
+  std::vector<T> acc(ch);
+  for (int64_t b = 0; b < nb; ++b) {
+    for (int64_t oy = 0; oy < wy.out; ++oy) {
+      const int64_t y0 = std::max<int64_t>(oy * a.sh - wy.pad_before, 0);
+      const int64_t y1 = std::min<int64_t>(oy * a.sh - wy.pad_before + a.kh, h);
+      for (int64_t ox = 0; ox < wx.out; ++ox) {
+        const int64_t x0 = std::max<int64_t>(ox * a.sw - wx.pad_before, 0);
+        const int64_t x1 = std::min<int64_t>(ox * a.sw - wx.pad_before + a.kw, w);
+        std::fill(acc.begin(), acc.end(), kMax ? std::numeric_limits<T>::lowest() : T(0));
+        for (int64_t iy = y0; iy < y1; ++iy) {
+          for (int64_t ix = x0; ix < x1; ++ix) {
+            const T* xi = in + ((b * h + iy) * w + ix) * ch;
+            for (int64_t q = 0; q < ch; ++q) {
+              if constexpr (kMax) {
+                acc[q] = std::max(acc[q], xi[q]);
+              } else {
+                acc[q] += xi[q];
+              }
+            }
+          }
+        }
+        T* o = out + ((b * wy.out + oy) * wx.out + ox) * ch;
+        const int64_t count = std::max<int64_t>((y1 - y0) * (x1 - x0), 1);
+        for (int64_t q = 0; q < ch; ++q) o[q] = kMax ? acc[q] : acc[q] / static_cast<T>(count);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+template <typename T>
+struct MaxPoolFn {
+  static Status Run(KernelContext& c, const WindowAttrs& a) { return PoolCompute<T, true>(c, a); }
+};
+template <typename T>
+struct AvgPoolFn {
+  static Status Run(KernelContext& c, const WindowAttrs& a) { return PoolCompute<T, false>(c, a); }
+};
+
+template <bool kMax>
+Result<Kernel> PoolOp(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(1));
+  const DataType t = n.input_type(0);
+  TFM_ASSIGN_OR_RETURN(WindowAttrs a, ParseWindowAttrs(n, /*pool=*/true, /*explicit=*/kMax));
+  TFM_ASSIGN_OR_RETURN(KernelFn fn,
+                       kMax ? FloatKernel<MaxPoolFn>(n, t, a) : FloatKernel<AvgPoolFn>(n, t, a));
+  return Kernel{{t}, fn};
+}
+
+// ---- FusedBatchNorm{,V2,V3}(x, scale, offset, mean, variance; epsilon, is_training) -------
+// Per channel c (the last axis for NHWC, axis 1 for NCHW), over the n other elements:
+//   inference: y = (x - mean) * rsqrt(variance + eps) * scale + offset;
+//              outputs 1, 2 (batch_mean, batch_variance) pass mean and variance through.
+//              (TF leaves reserve_space_1/2 uninitialised here; we give mean and variance.)
+//   training:  m = mean(x), v = mean((x - m)^2) (biased), y uses m and v;
+//              batch_mean = (1 - f) * mean + f * m, batch_variance = (1 - f) * variance +
+//              f * v * n / (n - 1) with f = exponential_avg_factor (1: just m, unbiased v);
+//              reserve_space_1 = m, reserve_space_2 = v.
+//   V3's reserve_space_3 is a scalar 0.
+// dx, dscale, doffset = FusedBatchNormGrad{,V2,V3}.
+struct BatchNormAttrs {
+  float epsilon, factor;
+  bool training, nchw, v3;
+};
+
+Status BatchNormCompute(KernelContext& c, const BatchNormAttrs& a) {
+  const Tensor& x = c.input(0);
+  TFM_RETURN_IF_ERROR(ExpectRank(x, 4, "x"));
+  const Dims& xd = x.shape().dims();
+  const int64_t ch = a.nchw ? xd[1] : xd[3];
+  const int64_t outer = a.nchw ? xd[0] : xd[0] * xd[1] * xd[2];
+  const int64_t inner = a.nchw ? xd[2] * xd[3] : 1;
+  const bool need_stats = !a.training || a.factor != 1.0f;
+  const char* names[] = {"", "scale", "offset", "mean", "variance"};
+  for (int i = 1; i < 5; ++i) {
+    const bool optional = i >= 3 && !need_stats && c.input(i).NumElements() == 0;
+    if (!optional && (c.input(i).shape().rank() != 1 || c.input(i).NumElements() != ch)) {
+      return InvalidArgument(std::string(names[i]) + " must be a vector of " + std::to_string(ch) +
+                             " elements (the channel count), got shape " +
+                             c.input(i).shape().DebugString());
+    }
+  }
+  auto scale = c.input(1).flat<float>();
+  auto offset = c.input(2).flat<float>();
+  const int64_t count = outer * inner;
+  std::vector<float> m(ch), v(ch);
+  if (a.training) {
+    std::vector<double> sum(ch, 0), sq(ch, 0);
+    auto xf = x.flat<float>();
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t q = 0; q < ch; ++q) {
+        for (int64_t i = 0; i < inner; ++i) sum[q] += xf[(o * ch + q) * inner + i];
+      }
+    }
+    for (int64_t q = 0; q < ch; ++q) m[q] = count ? static_cast<float>(sum[q] / count) : 0.f;
+    for (int64_t o = 0; o < outer; ++o) {
+      for (int64_t q = 0; q < ch; ++q) {
+        for (int64_t i = 0; i < inner; ++i) {
+          const double d = xf[(o * ch + q) * inner + i] - m[q];
+          sq[q] += d * d;
+        }
+      }
+    }
+    for (int64_t q = 0; q < ch; ++q) v[q] = count ? static_cast<float>(sq[q] / count) : 0.f;
+  } else {
+    auto mi = c.input(3).flat<float>();
+    auto vi = c.input(4).flat<float>();
+    m.assign(mi.begin(), mi.end());
+    v.assign(vi.begin(), vi.end());
+  }
+  TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(DataType::kFloat, xd));
+  auto xf = x.flat<float>();
+  auto yf = y.flat<float>();
+  std::vector<float> mul(ch);
+  for (int64_t q = 0; q < ch; ++q) mul[q] = scale[q] / std::sqrt(v[q] + a.epsilon);
+  for (int64_t o = 0; o < outer; ++o) {
+    for (int64_t q = 0; q < ch; ++q) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t k = (o * ch + q) * inner + i;
+        yf[k] = (xf[k] - m[q]) * mul[q] + offset[q];
+      }
+    }
+  }
+  c.set_output(0, y);
+  Tensor bm = Tensor::FromVector<float>(m, Shape{ch});
+  Tensor bv = Tensor::FromVector<float>(v, Shape{ch});
+  if (a.training) {
+    const float adjust =
+        count > 1 ? static_cast<float>(count) / static_cast<float>(count - 1) : 1.f;
+    std::vector<float> nm(ch), nv(ch);
+    for (int64_t q = 0; q < ch; ++q) {
+      if (a.factor == 1.0f) {
+        nm[q] = m[q];
+        nv[q] = v[q] * adjust;
+      } else {
+        const float f = a.factor;
+        nm[q] = (1 - f) * c.input(3).flat<float>()[q] + f * m[q];
+        nv[q] = (1 - f) * c.input(4).flat<float>()[q] + f * v[q] * adjust;
+      }
+    }
+    c.set_output(1, Tensor::FromVector<float>(nm, Shape{ch}));
+    c.set_output(2, Tensor::FromVector<float>(nv, Shape{ch}));
+  } else {
+    c.set_output(1, bm);
+    c.set_output(2, bv);
+  }
+  c.set_output(3, bm);
+  c.set_output(4, bv);
+  if (a.v3) c.set_output(5, Tensor::Scalar<float>(0.f));
+  return Status::Ok();
+}
+
+Result<Kernel> FusedBatchNormOp(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(5));
+  for (int i = 0; i < 5; ++i) TFM_RETURN_IF_ERROR(n.ExpectInputType(i, DataType::kFloat));
+  BatchNormAttrs a;
+  a.epsilon = n.FloatAttrOr("epsilon", 1e-4f);
+  a.factor = n.FloatAttrOr("exponential_avg_factor", 1.0f);
+  a.training = n.BoolAttrOr("is_training", true);
+  a.v3 = n.op() == "FusedBatchNormV3";
+  const std::string f = n.StringAttrOr("data_format", "NHWC");
+  if (f != "NHWC" && f != "NCHW") {
+    return Unimplemented("node '" + n.name() + "' (op " + n.op() + "): data_format " + f +
+                         " is not supported");
+  }
+  a.nchw = f == "NCHW";
+  std::vector<DataType> outs(a.v3 ? 6 : 5, DataType::kFloat);
+  return Kernel{outs, Named([a](KernelContext& c) { return BatchNormCompute(c, a); })};
+}
+
+// ---- LRN(input [N,H,W,C]; depth_radius, bias, alpha, beta) ------------------------------
+// sqr_sum[b,i,j,d] = sum_{d' = d-r}^{d+r} x[b,i,j,d']^2 (clipped to the channels)
+// y = x / (bias + alpha * sqr_sum)^beta.   dx = LRNGrad.
+Result<Kernel> LrnOp(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(1));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, DataType::kFloat));
+  const int64_t radius = n.IntAttrOr("depth_radius", 5);
+  const float bias = n.FloatAttrOr("bias", 1.f), alpha = n.FloatAttrOr("alpha", 1.f),
+              beta = n.FloatAttrOr("beta", 0.5f);
+  if (radius < 0 || radius > (int64_t{1} << 20)) return n.Error("depth_radius out of range");
+  return Kernel{{DataType::kFloat}, Named([=](KernelContext& c) -> Status {
+                  const Tensor& x = c.input(0);
+                  TFM_RETURN_IF_ERROR(ExpectRank(x, 4, "input"));
+                  const int64_t ch = x.shape().dim(3);
+                  TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(DataType::kFloat, x.shape().dims()));
+                  auto xf = x.flat<float>();
+                  auto yf = y.flat<float>();
+                  const int64_t rows = ch == 0 ? 0 : x.NumElements() / ch;
+                  for (int64_t r = 0; r < rows; ++r) {
+                    const float* xi = xf.data() + r * ch;
+                    float* yi = yf.data() + r * ch;
+                    for (int64_t d = 0; d < ch; ++d) {
+                      float sum = 0;
+                      const int64_t lo = std::max<int64_t>(0, d - radius);
+                      const int64_t hi = std::min<int64_t>(ch, d + radius + 1);
+                      for (int64_t q = lo; q < hi; ++q) sum += xi[q] * xi[q];
+                      yi[d] = xi[d] / std::pow(bias + alpha * sum, beta);
+                    }
+                  }
+                  c.set_output(0, y);
+                  return Status::Ok();
+                })};
+}
+
+// ---- ResizeBilinear / ResizeNearestNeighbor(images [N,H,W,C], size = [new_h, new_w]) -----
+// scale = (align_corners && out > 1) ? (in - 1) / (out - 1) : in / out.
+// Bilinear (output float): src = half_pixel_centers ? (o + 0.5) * scale - 0.5 : o * scale;
+//   lo = max(floor(src), 0), hi = min(ceil(src), in - 1), t = src - floor(src);
+//   y = lerp(lerp(x[lo_y,lo_x], x[lo_y,hi_x], t_x), lerp(x[hi_y,lo_x], x[hi_y,hi_x], t_x), t_y).
+//   dx = ResizeBilinearGrad.
+// Nearest (output dtype = input): src = half_pixel_centers ? (o + 0.5) * scale : o * scale;
+//   i = min(align_corners ? round(src) : floor(src), in - 1), clamped at 0.
+//   dx = ResizeNearestNeighborGrad.
+struct ResizeAttrs {
+  bool align_corners, half_pixel;
+};
+
+struct ResizeDims {
+  int64_t nb, h, w, ch, oh, ow;
+};
+
+Result<ResizeDims> ResizeShape(const KernelContext& c) {
+  const Tensor& x = c.input(0);
+  TFM_RETURN_IF_ERROR(ExpectRank(x, 4, "input"));
+  const Tensor& s = c.input(1);
+  if (s.shape().rank() != 1 || s.NumElements() != 2) {
+    return InvalidArgument("shape_t must be 1-D with two elements, got " + s.shape().DebugString());
+  }
+  ResizeDims d{x.shape().dim(0), x.shape().dim(1),     x.shape().dim(2),
+               x.shape().dim(3), s.flat<int32_t>()[0], s.flat<int32_t>()[1]};
+  if (d.oh <= 0 || d.ow <= 0) return InvalidArgument("output dimensions must be positive");
+  if (d.h == 0 || d.w == 0) return InvalidArgument("input image must be of non-zero size");
+  return d;
+}
+
+float ResizeScale(int64_t in, int64_t out, bool align_corners) {
+  return (align_corners && out > 1) ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
+                                    : static_cast<float>(in) / static_cast<float>(out);
+}
+
+Result<ResizeAttrs> ParseResizeAttrs(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, DataType::kInt32));
+  ResizeAttrs a{n.BoolAttrOr("align_corners", false), n.BoolAttrOr("half_pixel_centers", false)};
+  if (a.align_corners && a.half_pixel) {
+    return n.Error("If half_pixel_centers is True, align_corners must be False.");
+  }
+  return a;
+}
+
+struct Lerp {
+  int64_t lo, hi;
+  float t;
+};
+
+std::vector<Lerp> BilinearWeights(int64_t in, int64_t out, const ResizeAttrs& a) {
+  const float scale = ResizeScale(in, out, a.align_corners);
+  std::vector<Lerp> v(out);
+  for (int64_t o = 0; o < out; ++o) {
+    const float src = a.half_pixel ? (static_cast<float>(o) + 0.5f) * scale - 0.5f
+                                   : static_cast<float>(o) * scale;
+    const float fl = std::floor(src);
+    v[o].lo = std::max<int64_t>(static_cast<int64_t>(fl), 0);
+    v[o].hi = std::min<int64_t>(static_cast<int64_t>(std::ceil(src)), in - 1);
+    v[o].t = src - fl;
+  }
+  return v;
+}
+
+template <typename T>
+Status BilinearCompute(KernelContext& c, const ResizeAttrs& a) {
+  TFM_ASSIGN_OR_RETURN(ResizeDims d, ResizeShape(c));
+  TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(DataType::kFloat, {d.nb, d.oh, d.ow, d.ch}));
+  c.set_output(0, y);
+  if (y.NumElements() == 0) return Status::Ok();
+  const std::vector<Lerp> ys = BilinearWeights(d.h, d.oh, a), xs = BilinearWeights(d.w, d.ow, a);
+  const T* in = c.input(0).flat<T>().data();
+  float* out = y.flat<float>().data();
+  for (int64_t b = 0; b < d.nb; ++b) {
+    for (int64_t oy = 0; oy < d.oh; ++oy) {
+      const T* top = in + (b * d.h + ys[oy].lo) * d.w * d.ch;
+      const T* bot = in + (b * d.h + ys[oy].hi) * d.w * d.ch;
+      for (int64_t ox = 0; ox < d.ow; ++ox) {
+        const int64_t l = xs[ox].lo * d.ch, r = xs[ox].hi * d.ch;
+        float* o = out + ((b * d.oh + oy) * d.ow + ox) * d.ch;
+        for (int64_t q = 0; q < d.ch; ++q) {
+          const float tl = static_cast<float>(top[l + q]), tr = static_cast<float>(top[r + q]);
+          const float bl = static_cast<float>(bot[l + q]), br = static_cast<float>(bot[r + q]);
+          const float t = tl + (tr - tl) * xs[ox].t;
+          const float bo = bl + (br - bl) * xs[ox].t;
+          o[q] = t + (bo - t) * ys[oy].t;
+        }
+      }
+    }
+  }
+  c.set_output(0, y);
+  return Status::Ok();
+}
+
+Result<Kernel> ResizeBilinearOp(const NodeInfo& n) {
+  TFM_ASSIGN_OR_RETURN(ResizeAttrs a, ParseResizeAttrs(n));
+  const DataType t = n.input_type(0);
+  KernelFn fn;
+  switch (t) {
+    case DataType::kFloat:
+      fn = Named([a](KernelContext& c) { return BilinearCompute<float>(c, a); });
+      break;
+    case DataType::kDouble:
+      fn = Named([a](KernelContext& c) { return BilinearCompute<double>(c, a); });
+      break;
+    case DataType::kUInt8:
+      fn = Named([a](KernelContext& c) { return BilinearCompute<uint8_t>(c, a); });
+      break;
+    case DataType::kInt32:
+      fn = Named([a](KernelContext& c) { return BilinearCompute<int32_t>(c, a); });
+      break;
+    case DataType::kInt64:
+      fn = Named([a](KernelContext& c) { return BilinearCompute<int64_t>(c, a); });
+      break;
+    default:
+      return n.Unsupported(t);
+  }
+  return Kernel{{DataType::kFloat}, fn};
+}
+
+std::vector<int64_t> NearestMap(int64_t in, int64_t out, const ResizeAttrs& a) {
+  const float scale = ResizeScale(in, out, a.align_corners);
+  std::vector<int64_t> v(out);
+  for (int64_t o = 0; o < out; ++o) {
+    const float src =
+        a.half_pixel ? (static_cast<float>(o) + 0.5f) * scale : static_cast<float>(o) * scale;
+    int64_t i = static_cast<int64_t>(a.align_corners ? std::round(src) : std::floor(src));
+    i = std::min(i, in - 1);
+    if (a.half_pixel) i = std::max<int64_t>(i, 0);
+    v[o] = i;
+  }
+  return v;
+}
+
+Result<Kernel> ResizeNearestOp(const NodeInfo& n) {
+  TFM_ASSIGN_OR_RETURN(ResizeAttrs a, ParseResizeAttrs(n));
+  const DataType t = n.input_type(0);
+  TFM_RETURN_IF_ERROR(n.ExpectType(t, {DataType::kFloat, DataType::kDouble, DataType::kUInt8,
+                                       DataType::kInt32, DataType::kInt64}));
+  return Kernel{{t}, Named([a, t](KernelContext& c) -> Status {
+                  TFM_ASSIGN_OR_RETURN(ResizeDims d, ResizeShape(c));
+                  TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(t, {d.nb, d.oh, d.ow, d.ch}));
+                  c.set_output(0, y);
+                  if (y.NumElements() == 0) return Status::Ok();
+                  std::vector<Dims> maps(4);
+                  for (int64_t i = 0; i < d.nb; ++i) maps[0].push_back(i);
+                  maps[1] = NearestMap(d.h, d.oh, a);
+                  maps[2] = NearestMap(d.w, d.ow, a);
+                  for (int64_t i = 0; i < d.ch; ++i) maps[3].push_back(i);
+                  const Tensor& x = c.input(0);
+                  TFM_RETURN_IF_ERROR(array::DispatchElem(t, [&](auto e) -> Status {
+                    using E = decltype(e);
+                    array::GatherByDimMaps<E>(array::Elems<E>(x), x.shape().dims(), maps,
+                                              array::Elems<E>(y));
+                    return Status::Ok();
+                  }));
+                  c.set_output(0, y);
+                  return Status::Ok();
+                })};
+}
+
+}  // namespace
+
+void RegisterNnOps(OpRegistry& r) {
+  r.Add({"Conv2D", Conv2DOp});
+  r.Add({"DepthwiseConv2dNative", DepthwiseOp});
+  r.Add({"MaxPool", PoolOp<true>});
+  r.Add({"AvgPool", PoolOp<false>});
+  r.Add({"FusedBatchNorm", FusedBatchNormOp});
+  r.Add({"FusedBatchNormV2", FusedBatchNormOp});
+  r.Add({"FusedBatchNormV3", FusedBatchNormOp});
+  r.Add({"LRN", LrnOp});
+  r.Add({"ResizeBilinear", ResizeBilinearOp});
+  r.Add({"ResizeNearestNeighbor", ResizeNearestOp});
+}
+
+}  // namespace tfmodel

@@ -1,0 +1,170 @@
+// Loading the corpus's TF1 models the three ways and checking the outputs MANIFEST.md states.
+#include "tfmodel/model.h"
+
+#include <gtest/gtest.h>
+
+#include "src/formats/example.h"
+
+namespace tfmodel {
+namespace {
+
+const std::string kServing = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-serving/servables/tensorflow/testdata/";
+
+Tensor Floats(std::vector<float> v, Shape s) { return Tensor::FromVector<float>(v, s); }
+
+std::vector<float> Values(const Tensor& t) {
+  auto f = t.flat<float>();
+  return {f.begin(), f.end()};
+}
+
+TEST(Model, HalfPlusTwoPredictAllVariants) {
+  for (const char* name : {"saved_model_half_plus_two_cpu", "saved_model_half_plus_two_gpu",
+                           "saved_model_half_plus_two_gpu_trt", "saved_model_half_plus_two_mlmd",
+                           "saved_model_half_plus_two_2_versions",
+                           "saved_model_half_plus_two_cpu_with_saved_model_config",
+                           "saved_model_half_plus_two_cpu_with_empty_saved_model_config"}) {
+    auto m = Model::Load(kServing + name);
+    ASSERT_TRUE(m.ok()) << name << ": " << m.status().ToString();
+    // REST example of tensorflow_model_server_test.py: [2,3,4] -> [3,3.5,4].
+    auto out = (*m)->RunSignature("serving_default", {{"x", Floats({2, 3, 4}, Shape({3}))}});
+    ASSERT_TRUE(out.ok()) << name << ": " << out.status().ToString();
+    EXPECT_EQ(Values(out->at("y")), (std::vector<float>{3, 3.5f, 4})) << name;
+  }
+}
+
+TEST(Model, VersionedBaseLoadsHighestVersion) {
+  auto m = Model::Load(kServing + "saved_model_half_plus_two_2_versions");
+  ASSERT_TRUE(m.ok());
+  EXPECT_NE((*m)->path().find("00000124"), std::string::npos) << (*m)->path();
+  auto dir = LatestVersionDirectory(kServing + "saved_model_half_plus_two_2_versions");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir->substr(dir->size() - 8), "00000124");
+}
+
+TEST(Model, HalfPlusTwoRegressAndClassifyOverExamples) {
+  auto m = Model::Load(kServing + "saved_model_half_plus_two_cpu");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  Tensor examples = Tensor::Strings({MakeFloatExample({{"x", {2.0f}}}), MakeFloatExample({{"x", {4.0f}}, {"x2", {1.0f}}})});
+  auto regress = (*m)->RunSignature("regress_x_to_y", {{"inputs", examples}});
+  ASSERT_TRUE(regress.ok()) << regress.status().ToString();
+  EXPECT_EQ(Values(regress->at("outputs")), (std::vector<float>{3, 4}));
+  auto y2 = (*m)->RunSignature("regress_x_to_y2", {{"inputs", examples}});
+  ASSERT_TRUE(y2.ok());
+  EXPECT_EQ(Values(y2->at("outputs")), (std::vector<float>{4, 5}));  // 0.5x + 3
+  auto classify = (*m)->RunSignature("classify_x_to_y", {{"inputs", examples}});
+  ASSERT_TRUE(classify.ok());
+  EXPECT_EQ(Values(classify->at("scores")), (std::vector<float>{3, 4}));
+  auto y3 = (*m)->RunSignature("regress_x2_to_y3", {{"inputs", Floats({1, 2}, Shape({2, 1}))}});
+  ASSERT_TRUE(y3.ok()) << y3.status().ToString();
+  EXPECT_EQ(Values(y3->at("outputs")), (std::vector<float>{3.5f, 4}));  // 0.5*x2 + 3
+  // Signature outputs carry their keys; raw tensors also work.
+  auto raw = (*m)->Run({{"x:0", Floats({100, 101}, Shape({2}))}}, {"y:0"});
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(Values((*raw)[0]), (std::vector<float>{52, 52.5f}));
+}
+
+TEST(Model, HalfPlusThreeAndMatrixHalfPlusTwo) {
+  auto three = Model::Load(kServing + "saved_model_half_plus_three");
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  auto out = (*three)->RunSignature("serving_default", {{"x", Floats({2}, Shape({1}))}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(Values(out->at("y")), (std::vector<float>{4}));
+  auto matrix = Model::Load(std::string(TFMODEL_CORPUS_DIR) +
+                            "/tensorflow-serving/batching/testdata/matrix_half_plus_two/1");
+  ASSERT_TRUE(matrix.ok()) << matrix.status().ToString();
+  auto y = (*matrix)->Run({{"x:0", Floats({1, 2, 3, 4, 5, 6, 7, 8, 9}, Shape({1, 3, 3}))}}, {"y:0"});
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  EXPECT_EQ(Values((*y)[0]), (std::vector<float>{2.5f, 3, 3.5f, 4, 4.5f, 5, 5.5f, 6, 6.5f}));
+}
+
+TEST(Model, CounterSignaturesRunInOrder) {
+  auto m = Model::Load(kServing + "saved_model_counter");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto call = [&](const char* sig, std::map<std::string, Tensor> in = {}) {
+    auto out = (*m)->RunSignature(sig, in);
+    EXPECT_TRUE(out.ok()) << sig << ": " << out.status().ToString();
+    return out.ok() ? out->at("output").flat<float>()[0] : -1.0f;
+  };
+  // predict_impl_test.cc: get->0, incr->1, reset->0, incr->1, incr_by(3)->4.
+  EXPECT_EQ(call("get_counter"), 0.0f);
+  EXPECT_EQ(call("incr_counter"), 1.0f);
+  EXPECT_EQ(call("reset_counter"), 0.0f);
+  EXPECT_EQ(call("incr_counter"), 1.0f);
+  EXPECT_EQ(call("incr_counter_by", {{"delta", Tensor::Scalar(3.0f)}}), 4.0f);
+}
+
+TEST(Model, BadInputsGiveClearErrors) {
+  auto m = Model::Load(kServing + "saved_model_half_plus_two_cpu");
+  ASSERT_TRUE(m.ok());
+  auto no_sig = (*m)->RunSignature("nope", {});
+  ASSERT_FALSE(no_sig.ok());
+  EXPECT_NE(no_sig.status().message().find("'nope'"), std::string::npos);
+  std::vector<int32_t> ints{1};
+  auto dtype = (*m)->RunSignature("serving_default", {{"x", Tensor::FromVector<int32_t>(ints, Shape({1}))}});
+  ASSERT_FALSE(dtype.ok());
+  EXPECT_NE(dtype.status().message().find("input 'x'"), std::string::npos) << dtype.status().ToString();
+  auto missing = (*m)->RunSignature("serving_default", {});
+  EXPECT_FALSE(missing.ok());
+  auto bad_example = (*m)->RunSignature("regress_x_to_y", {{"inputs", Tensor::Strings({"\xff\xff"})}});
+  EXPECT_FALSE(bad_example.ok());
+  auto tags = Model::Load(kServing + "saved_model_half_plus_two_cpu", {.tags = {"train"}});
+  ASSERT_FALSE(tags.ok());
+  EXPECT_NE(tags.status().message().find("available tag sets: {serve}"), std::string::npos)
+      << tags.status().ToString();
+  auto nothing = Model::Load("/nonexistent/model.pb");
+  EXPECT_EQ(nothing.status().code(), StatusCode::kNotFound);
+}
+
+TEST(Model, RegressionModelInThreeFormats) {
+  const std::string base = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-onnx/tests/models/regression/";
+  // pred = X*W + b, W=0.21396178, b=1.0495254 (decoded from the checkpoint).
+  const float w = 0.21396178f, b = 1.0495254f;
+  auto saved = Model::Load(base + "saved_model");
+  ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+  auto sig = (*saved)->signatures().at("serving_default");
+  const std::string in_key = sig.inputs.begin()->first;
+  auto out = (*saved)->RunSignature("serving_default", {{in_key, Floats({2, -1}, Shape({2, 1}))}});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  auto v = Values(out->begin()->second);
+  EXPECT_FLOAT_EQ(v[0], 2 * w + b);
+  EXPECT_FLOAT_EQ(v[1], -w + b);
+
+  auto frozen = Model::Load(base + "graphdef/frozen.pb");
+  ASSERT_TRUE(frozen.ok()) << frozen.status().ToString();
+  auto f = (*frozen)->Run({{sig.inputs.begin()->second.name, Floats({2, -1}, Shape({2, 1}))}},
+                          {sig.outputs.begin()->second.name});
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_FLOAT_EQ(Values((*f)[0])[0], 2 * w + b);
+
+  auto meta = Model::Load(base + "checkpoint/model.meta");
+  ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+  auto mo = (*meta)->Run({{sig.inputs.begin()->second.name, Floats({2, -1}, Shape({2, 1}))}},
+                         {sig.outputs.begin()->second.name});
+  ASSERT_TRUE(mo.ok()) << mo.status().ToString();
+  EXPECT_FLOAT_EQ(Values((*mo)[0])[1], -w + b);
+}
+
+TEST(Model, TensorflowRustGraphs) {
+  const std::string base = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-rust/";
+  auto add = Model::Load(base + "examples/addition/model.pb");
+  ASSERT_TRUE(add.ok()) << add.status().ToString();
+  auto z = (*add)->Run({{"x", Tensor::Scalar<int32_t>(2)}, {"y", Tensor::Scalar<int32_t>(40)}}, {"z"});
+  ASSERT_TRUE(z.ok()) << z.status().ToString();
+  EXPECT_EQ((*z)[0].flat<int32_t>()[0], 42);
+  auto mul = Model::Load(base + "tensorflow-sys/examples/assets/multiplication.pb");
+  ASSERT_TRUE(mul.ok()) << mul.status().ToString();
+  auto c = (*mul)->Run({{"a", Floats({1, 2, 3}, Shape({3}))}, {"b", Floats({4, 5, 6}, Shape({3}))}}, {"c"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(Values((*c)[0]), (std::vector<float>{4, 10, 18}));
+}
+
+TEST(Model, BadHalfPlusTwoFailsClearly) {
+  // A pre-1.0 export: no signatures, and its saver restores a V1 checkpoint with RestoreSlice.
+  auto m = Model::Load(kServing + "bad_half_plus_two/00000123/export.meta");
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("'save/restore_slice'"), std::string::npos) << m.status().ToString();
+  EXPECT_NE(m.status().message().find("RestoreSlice"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tfmodel

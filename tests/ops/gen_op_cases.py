@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""Runs every op case of tests/ops/cases_*.py through TensorFlow and writes the expectations.
+
+  gen_op_cases.py OUTDIR [--only OP[,OP...]]
+
+Each cases_*.py module defines CASES, a list of dicts:
+  {"op": "MatMul",                          # a tf.raw_ops name (= the GraphDef op name)
+   "inputs": {"a": x, "b": y},              # raw_ops argument names -> np arrays (or lists of
+                                            #   arrays for list inputs such as AddN's "inputs")
+   "attrs": {"transpose_a": True},          # raw_ops attrs (Python values); optional
+   "name": "matmul_ta",                     # optional, made unique with the module name
+   "tol": {"rel": 1e-4, "abs": 1e-5},       # optional; default set by the C++ harness per dtype
+   "expect_error": True}                    # optional: TF must reject the case, and so must we
+(caselib.py has helpers for random inputs.)
+
+Writes OUTDIR/cases.json and OUTDIR/data.bin. For each case: the op, every attr of the op's
+OpDef as a GraphDef would carry it (given ones, type attrs inferred from the inputs like T and
+N, and OpDef defaults), encoded for C++:
+  {"type": "float32"} {"b": false} {"i": 3} {"f": 0.2} {"s": "SAME"} {"shape": [2, -1] | null}
+  {"list_i": [...]} {"list_f": [...]} {"list_s": [...]} {"list_b": [...]} {"list_type": [...]}
+  {"list_shape": [...]} {"tensor": <tensor>}
+the inputs flattened in OpDef input order, and TensorFlow's outputs, each tensor as
+  {"dtype": "float32", "shape": [2, 3], "offset": 0, "nbytes": 24}   (little-endian in data.bin)
+  {"dtype": "string", "shape": [2], "b64": ["YQ==", ""]}
+Outputs come from running tf.raw_ops.<op> eagerly on the CPU.
+"""
+import argparse
+import base64
+import glob
+import importlib.util
+import inspect
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from tensorflow.core.framework import tensor_pb2  # noqa: E402
+from tensorflow.python.framework import op_def_registry  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Blob:
+    """Appends raw tensor bytes to data.bin."""
+
+    def __init__(self, path):
+        self.f = open(path, "wb")
+        self.offset = 0
+
+    def tensor(self, value):
+        arr = value.numpy() if isinstance(value, tf.Tensor) else np.asarray(value)
+        if isinstance(arr, bytes):  # a scalar string's numpy() is bytes
+            arr = np.array(arr, dtype=object)
+        arr = np.asarray(arr)
+        dtype = tf.as_dtype(value.dtype if isinstance(value, tf.Tensor) else arr.dtype)
+        out = {"dtype": dtype.name, "shape": [int(d) for d in arr.shape]}
+        if dtype == tf.string:
+            out["b64"] = [base64.b64encode(bytes(s)).decode() for s in arr.reshape(-1)]
+            return out
+        raw = np.ascontiguousarray(arr)
+        if raw.dtype.byteorder == ">":
+            raw = raw.byteswap().view(raw.dtype.newbyteorder("<"))
+        data = raw.tobytes()
+        out["offset"] = self.offset
+        out["nbytes"] = len(data)
+        self.f.write(data)
+        self.offset += len(data)
+        return out
+
+    def close(self):
+        self.f.close()
+
+
+def dtype_name(v):
+    return tf.as_dtype(v).name
+
+
+def shape_json(s):
+    s = tf.TensorShape(s)
+    return None if s.rank is None else [-1 if d is None else int(d) for d in s.as_list()]
+
+
+def encode_value(kind, v, blob):
+    """A Python attr value as C++ JSON, by the OpDef's attr type."""
+    if kind == "type":
+        return {"type": dtype_name(v)}
+    if kind == "bool":
+        return {"b": bool(v)}
+    if kind == "int":
+        return {"i": int(v)}
+    if kind == "float":
+        return {"f": float(np.float32(v))}
+    if kind == "string":
+        return {"s": v.decode() if isinstance(v, bytes) else str(v)}
+    if kind == "shape":
+        return {"shape": shape_json(v)}
+    if kind == "tensor":
+        if isinstance(v, tensor_pb2.TensorProto):
+            v = tf.make_ndarray(v)
+        return {"tensor": blob.tensor(v)}
+    if kind.startswith("list("):
+        inner = kind[5:-1]
+        key = {"int": "list_i", "float": "list_f", "string": "list_s", "bool": "list_b",
+               "type": "list_type", "shape": "list_shape"}.get(inner)
+        if key is None:
+            raise ValueError(f"attr kind {kind} not supported by the harness")
+        return {key: [list(encode_value(inner, x, blob).values())[0] for x in v]}
+    raise ValueError(f"attr kind {kind} not supported by the harness")
+
+
+def encode_proto(av, kind, blob):
+    """An OpDef default (AttrValue proto) as C++ JSON."""
+    which = av.WhichOneof("value")
+    if which == "list":
+        inner = kind[5:-1]
+        field = {"int": "i", "float": "f", "string": "s", "bool": "b", "type": "type",
+                 "shape": "shape"}[inner]
+        vals = list(getattr(av.list, field))
+        if inner == "shape":
+            vals = [tf.TensorShape(s) for s in vals]
+        return encode_value(kind, vals, blob)
+    if which == "shape":
+        return encode_value("shape", tf.TensorShape(av.shape), blob)
+    if which == "tensor":
+        return encode_value("tensor", tf.make_ndarray(av.tensor), blob)
+    return encode_value(kind, getattr(av, which), blob)
+
+
+def as_tensor(x):
+    return x if isinstance(x, tf.Tensor) else tf.constant(x)
+
+
+def node_attrs(op_def, case, py_inputs, blob):
+    """Every attr of the node as a GraphDef carries it."""
+    given = case.get("attrs", {})
+    out = {}
+    by_arg = {a.name: py_inputs[i] for i, a in enumerate(op_def.input_arg)}
+    for attr in op_def.attr:
+        name, kind = attr.name, attr.type
+        if name in given:
+            out[name] = encode_value(kind, given[name], blob)
+            continue
+        inferred = None
+        for arg in op_def.input_arg:
+            value = by_arg[arg.name]
+            if arg.type_attr == name:
+                first = value[0] if isinstance(value, (list, tuple)) else value
+                inferred = {"type": as_tensor(first).dtype.name}
+            elif arg.number_attr == name:
+                inferred = {"i": len(value)}
+            elif arg.type_list_attr == name:
+                inferred = {"list_type": [as_tensor(v).dtype.name for v in value]}
+            if inferred is not None:
+                break
+        if inferred is not None:
+            out[name] = inferred
+        elif attr.HasField("default_value"):
+            out[name] = encode_proto(attr.default_value, kind, blob)
+        else:
+            raise ValueError(f"attr {name} of {op_def.name} must be given by the case")
+    return out
+
+
+def run_case(case, blob):
+    op = case["op"]
+    op_def = op_def_registry.get(op)
+    if op_def is None:
+        raise ValueError(f"unknown op {op}")
+    fn = getattr(tf.raw_ops, op)
+    params = list(inspect.signature(fn).parameters)
+    # raw_ops lists the inputs first, in OpDef order (names may differ: Select's are x, y).
+    py_names = params[: len(op_def.input_arg)]
+    given = case.get("inputs", {})
+    unknown = set(given) - set(py_names)
+    if unknown:
+        raise ValueError(f"{op}: unknown inputs {sorted(unknown)}; inputs are {py_names}")
+    py_inputs = [given[n] for n in py_names]
+    attrs = node_attrs(op_def, case, py_inputs, blob)
+    flat_inputs = []
+    for v in py_inputs:
+        flat_inputs.extend(v if isinstance(v, (list, tuple)) else [v])
+    record = {"op": op, "attrs": attrs, "inputs": [blob.tensor(as_tensor(v)) for v in flat_inputs]}
+    if "tol" in case:
+        record["tolerance"] = case["tol"]
+    call = {n: ([as_tensor(x) for x in v] if isinstance(v, (list, tuple)) else as_tensor(v))
+            for n, v in zip(py_names, py_inputs)}
+    tf_attrs = dict(case.get("attrs", {}))
+    for attr in op_def.attr:  # eager wants TensorProtos for tensor attrs (Const's value)
+        if attr.type == "tensor" and attr.name in tf_attrs:
+            tf_attrs[attr.name] = tf.make_tensor_proto(tf_attrs[attr.name])
+    if op == "Const":  # eager raw_ops.Const cannot take a TensorProto attr
+        fn = lambda value, dtype: tf.constant(tf.make_ndarray(value), dtype)  # noqa: E731
+    try:
+        with tf.device("/CPU:0"):
+            result = fn(**call, **tf_attrs)
+    except (tf.errors.OpError, ValueError, TypeError) as e:
+        if not case.get("expect_error"):
+            raise RuntimeError(f"TensorFlow rejected a case not marked expect_error: {e}") from e
+        record["expect_error"] = True
+        record["tf_error"] = str(e).split("\n")[0][:300]
+        return record
+    if case.get("expect_error"):
+        raise RuntimeError("case is marked expect_error but TensorFlow accepted it")
+    if isinstance(result, tf.Tensor):
+        outputs = [result]
+    elif result is None or isinstance(result, tf.Operation):
+        outputs = []
+    else:
+        outputs = []
+        for r in result:  # list-valued outputs (e.g. ParseExample's dense_values) flatten in order
+            outputs.extend(r if isinstance(r, (list, tuple)) else [r])
+    record["outputs"] = [blob.tensor(t) for t in outputs]
+    return record
+
+
+def load_modules(only):
+    cases = []
+    for path in sorted(glob.glob(os.path.join(HERE, "cases_*.py"))):
+        mod_name = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(mod_name, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        counts = {}
+        for case in mod.CASES:
+            if only and case["op"] not in only:
+                continue
+            base = case.get("name") or case["op"]
+            counts[base] = counts.get(base, 0) + 1
+            name = f"{mod_name[6:]}.{base}.{counts[base]}"
+            cases.append((name, case))
+    return cases
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("outdir")
+    ap.add_argument("--only", default="", help="comma-separated op names")
+    args = ap.parse_args()
+    sys.path.insert(0, HERE)
+    only = set(filter(None, args.only.split(",")))
+    os.makedirs(args.outdir, exist_ok=True)
+    tf.config.set_visible_devices([], "GPU")
+    blob = Blob(os.path.join(args.outdir, "data.bin"))
+    records, failures = [], []
+    for name, case in load_modules(only):
+        try:
+            rec = run_case(case, blob)
+        except Exception as e:  # report every bad case, then fail
+            failures.append(f"{name}: {type(e).__name__}: {e}")
+            continue
+        rec["name"] = name
+        records.append(rec)
+    blob.close()
+    with open(os.path.join(args.outdir, "cases.json"), "w") as f:
+        json.dump({"tensorflow_version": tf.__version__, "cases": records}, f, indent=0)
+    ops = sorted({r["op"] for r in records})
+    print(f"wrote {len(records)} cases for {len(ops)} ops to {args.outdir}")
+    if failures:
+        print("bad cases:\n  " + "\n  ".join(failures), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
