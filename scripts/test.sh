@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs="$(nproc)"
+# ccache hits across checkouts in different directories (CI clones anew).
+export CCACHE_BASEDIR="$PWD"
 
 bash scripts/setup.sh --test
 python="${TFMODEL_PYTHON:-${TFMODEL_VENV:-$HOME/.cache/tfmodel/venv-tf2.21.0}/bin/python}"
