@@ -35,6 +35,9 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+# TensorFlow 2.21's oneDNN MaxPool dies with SIGFPE on an empty output window (MaxPool_empty) on
+# CPUs without AVX-512; the Eigen kernels are also the deterministic reference.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
