@@ -169,6 +169,18 @@ class Shape {
   std::vector<int64_t> dims_;
 };
 
+// A shape that may be partly unknown: dims of -1 are unknown; unknown_rank means no dims.
+struct PartialShape {
+  static PartialShape Unknown() { return PartialShape{true, {}}; }
+  static PartialShape Of(const Shape& s) { return PartialShape{false, s.dims()}; }
+  bool unknown_rank = false;
+  std::vector<int64_t> dims;
+  bool IsFullyDefined() const;
+  // "(-1, 1)" as saved_model_cli prints it; "unknown_rank".
+  std::string ToCliString() const;
+  bool operator==(const PartialShape&) const = default;
+};
+
 // Largest tensor we allocate: bounds allocations whose size comes from a file or request.
 inline constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 40;
 

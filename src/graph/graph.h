@@ -37,7 +37,7 @@ struct Node {
 // "x" -> ("x", 0), "x:2" -> ("x", 2), "^x" -> ("x", -1). Fails on an empty name or bad index.
 Result<std::pair<std::string, int>> ParseTensorName(std::string_view name);
 
-class Graph {
+class GraphIR {
  public:
   struct ImportOptions {
     // Prepended with "/" to every imported node name (TensorFlow's default is "import").
@@ -63,8 +63,16 @@ class Graph {
   // node on the cycle when there is one.
   Result<std::vector<int>> TopologicalOrder() const;
 
+  // Appends a node built in code (the graph-building API). REQUIRES: a name not yet used and
+  // inputs/control inputs that are nodes of this graph. Returns its id.
+  int AddNode(Node node);
+  // The graph as a GraphDef: nodes in id order, inputs as "x", "x:1", "^x", the function
+  // library and versions.
+  GraphDefData ToGraphDef() const;
+
   const std::vector<FunctionDefData>& functions() const { return functions_; }
   int producer() const { return producer_; }
+  void set_producer(int producer) { producer_ = producer; }
 
  private:
   std::vector<Node> nodes_;

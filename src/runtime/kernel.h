@@ -33,7 +33,7 @@
 namespace tfmodel {
 
 class ResourceMgr;
-class Variable;
+class VariableState;
 
 // What a kernel factory sees at plan time.
 class NodeInfo {
@@ -89,7 +89,7 @@ class KernelContext {
  public:
   KernelContext(const std::string& node_name, std::span<const Tensor> inputs,
                 std::vector<Tensor>& outputs, ResourceMgr* resources,
-                std::span<Variable* const> ref_inputs)
+                std::span<VariableState* const> ref_inputs)
       : node_name_(node_name), inputs_(inputs), outputs_(outputs), resources_(resources),
         ref_inputs_(ref_inputs) {}
 
@@ -101,7 +101,7 @@ class KernelContext {
   Result<Tensor> AllocateOutput(int i, DataType dtype, const Shape& shape);
   ResourceMgr* resources() const { return resources_; }
   // For inputs fed by a reference variable (VariableV2 -> Assign): the variable, else null.
-  Variable* ref_input(int i) const {
+  VariableState* ref_input(int i) const {
     return i < static_cast<int>(ref_inputs_.size()) ? ref_inputs_[i] : nullptr;
   }
   // "node 'x': <message>" with the given code.
@@ -112,7 +112,7 @@ class KernelContext {
   std::span<const Tensor> inputs_;
   std::vector<Tensor>& outputs_;
   ResourceMgr* resources_;
-  std::span<Variable* const> ref_inputs_;
+  std::span<VariableState* const> ref_inputs_;
 };
 
 using KernelFn = std::function<Status(KernelContext&)>;
@@ -134,7 +134,7 @@ struct OpRegistration {
   // value when they run (so reads see earlier assignments in the same step).
   bool produces_ref = false;
   // Ops that write their reference inputs (Assign*, Apply*): those inputs are not read; the
-  // kernel gets the Variable through KernelContext::ref_input.
+  // kernel gets the VariableState through KernelContext::ref_input.
   bool writes_ref_inputs = false;
 };
 

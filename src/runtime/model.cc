@@ -72,8 +72,8 @@ std::map<std::string, std::vector<std::string>> NodeCollectionsOf(const MetaGrap
 Result<std::unique_ptr<GraphSession>> MakeSession(const GraphDefData& def, const std::string& what,
                                                   const std::string& prefix = "",
                                                   const std::vector<std::string>* roots = nullptr) {
-  Graph g;
-  Graph::ImportOptions options;
+  GraphIR g;
+  GraphIR::ImportOptions options;
   options.prefix = prefix;
   Status s = g.Import(def, options);
   if (!s.ok()) return s.WithContext(what);
@@ -104,7 +104,7 @@ Status Restore(GraphSession& session, const MetaGraphData& mg, const std::string
   }
   // No saver: restore every variable from the checkpoint tensor of the same name.
   TFM_ASSIGN_OR_RETURN(auto reader, CheckpointReader::Open(prefix));
-  const Graph& g = session.graph();
+  const GraphIR& g = session.graph();
   for (const Node& n : g.nodes()) {
     if (n.op != "VariableV2" && n.op != "Variable" && n.op != "VarHandleOp") continue;
     auto value = reader->Read(n.name);

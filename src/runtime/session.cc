@@ -19,10 +19,10 @@ std::string RefVariableKey(const Node& n) {
 
 }  // namespace
 
-Result<std::unique_ptr<GraphSession>> GraphSession::Create(Graph graph,
+Result<std::unique_ptr<GraphSession>> GraphSession::Create(GraphIR graph,
                                                           const std::vector<std::string>* roots) {
   std::unique_ptr<GraphSession> s(new GraphSession(std::move(graph)));
-  const Graph& g = s->graph_;
+  const GraphIR& g = s->graph_;
   TFM_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
   s->topo_rank_.assign(g.num_nodes(), 0);
   for (size_t i = 0; i < order.size(); ++i) s->topo_rank_[order[i]] = static_cast<int>(i);
@@ -44,8 +44,32 @@ Result<std::unique_ptr<GraphSession>> GraphSession::Create(Graph graph,
   return s;
 }
 
+Status GraphSession::Extend(const GraphIR& graph) {
+  std::lock_guard<std::mutex> lock(plan_mu_);
+  const int old_n = graph_.num_nodes();
+  if (graph.num_nodes() < old_n) {
+    return InvalidArgument("cannot extend a session with a graph of fewer nodes");
+  }
+  for (int i = 0; i < old_n; ++i) {
+    if (graph.node(i).name != graph_.node(i).name) {
+      return InvalidArgument("cannot extend the session: node " + std::to_string(i) + " is '" +
+                             graph.node(i).name + "', the session has '" + graph_.node(i).name + "'");
+    }
+  }
+  if (graph.num_nodes() == old_n) return Status::Ok();
+  TFM_ASSIGN_OR_RETURN(std::vector<int> order, graph.TopologicalOrder());
+  graph_ = graph;
+  topo_rank_.assign(graph_.num_nodes(), 0);
+  for (size_t i = 0; i < order.size(); ++i) topo_rank_[order[i]] = static_cast<int>(i);
+  planned_.resize(graph_.num_nodes());
+  ref_var_.resize(graph_.num_nodes(), nullptr);
+  // Cached plans stay valid: their nodes and edges are unchanged, and their order is still a
+  // topological order of their subgraph. Plans are keyed by names, so new names miss the cache.
+  return Status::Ok();
+}
+
 Status GraphSession::EnsurePlanned(const std::vector<int>& roots) {
-  const Graph& g = graph_;
+  const GraphIR& g = graph_;
   std::vector<int> todo;
   std::vector<int> stack;
   std::vector<char> seen(g.num_nodes(), 0);
@@ -65,7 +89,7 @@ Status GraphSession::EnsurePlanned(const std::vector<int>& roots) {
 }
 
 Status GraphSession::PlanNode(int id) {
-  const Graph& g = graph_;
+  const GraphIR& g = graph_;
   const Node& n = g.node(id);
   const OpRegistration* op = OpRegistry::Global().Find(n.op);
   if (op == nullptr) {
@@ -83,7 +107,7 @@ Status GraphSession::PlanNode(int id) {
     }
     input_types.push_back(types[in.index]);
     // Reference variables reach their consumers directly or through RefIdentity/Identity.
-    Variable* ref = nullptr;
+    VariableState* ref = nullptr;
     for (int src = in.node, hops = 0; hops < 8 && ref == nullptr; ++hops) {
       ref = ref_var_[src];
       const Node& sn = g.node(src);
@@ -129,7 +153,7 @@ Result<std::shared_ptr<const GraphSession::Plan>> GraphSession::GetPlan(
     if (it != plans_.end()) return it->second;
   }
   auto plan = std::make_shared<Plan>();
-  const Graph& g = graph_;
+  const GraphIR& g = graph_;
   std::lock_guard<std::mutex> lock(plan_mu_);
   {  // Nodes first used by this run are planned now (their errors name them).
     std::vector<int> roots;
@@ -200,7 +224,7 @@ Status GraphSession::Run(const std::vector<std::pair<std::string, Tensor>>& feed
   std::vector<std::string> feed_names;
   for (const auto& f : feeds) feed_names.push_back(f.first);
   TFM_ASSIGN_OR_RETURN(auto plan, GetPlan(feed_names, fetches, targets));
-  const Graph& g = graph_;
+  const GraphIR& g = graph_;
   // Feeds must match the dtype the graph produces there.
   for (const auto& [ref, i] : plan->fed) {
     DataType want = planned_[ref.node].output_types[ref.index];
@@ -236,7 +260,7 @@ Status GraphSession::Run(const std::vector<std::pair<std::string, Tensor>>& feed
       auto fed = plan->fed.find(in);
       if (fed != plan->fed.end()) {
         inputs.push_back(feeds[fed->second].second);
-      } else if (Variable* var = p.ref_inputs[i]; var != nullptr) {
+      } else if (VariableState* var = p.ref_inputs[i]; var != nullptr) {
         if (p.writes_ref_inputs) {
           inputs.push_back(Tensor());
           continue;
@@ -271,7 +295,7 @@ Status GraphSession::Run(const std::vector<std::pair<std::string, Tensor>>& feed
       outputs->push_back(feeds[fed->second].second);
       continue;
     }
-    if (Variable* var = ref_var_[t.node]; var != nullptr) {
+    if (VariableState* var = ref_var_[t.node]; var != nullptr) {
       auto value = var->Read();
       if (!value.ok()) return FailedPrecondition("attempting to use uninitialized value " + g.node(t.node).name);
       outputs->push_back(*value);

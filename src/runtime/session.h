@@ -27,14 +27,20 @@ class GraphSession {
  public:
   // Plans every node, or with `roots` only the nodes those nodes need (the rest are planned
   // when a run first needs them).
-  static Result<std::unique_ptr<GraphSession>> Create(Graph graph,
+  static Result<std::unique_ptr<GraphSession>> Create(GraphIR graph,
                                                       const std::vector<std::string>* roots = nullptr);
+
+  // Takes the nodes `graph` has beyond this session's (a graph that grew after the session was
+  // created, like TensorFlow's Session::Extend); they are planned when a run first needs them.
+  // Variables and planned kernels are kept. REQUIRES: `graph` begins with exactly this
+  // session's nodes, and no Run is in progress.
+  Status Extend(const GraphIR& graph);
 
   Status Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
              const std::vector<std::string>& fetches, const std::vector<std::string>& targets,
              std::vector<Tensor>* outputs);
 
-  const Graph& graph() const { return graph_; }
+  const GraphIR& graph() const { return graph_; }
   ResourceMgr& resources() { return resources_; }
   // Output dtypes of node `id` as planned.
   const std::vector<DataType>& output_types(int id) const { return planned_[id].output_types; }
@@ -43,7 +49,7 @@ class GraphSession {
   struct PlannedNode {
     std::vector<DataType> output_types;
     KernelFn compute;
-    std::vector<Variable*> ref_inputs;  // per data input: the reference variable feeding it
+    std::vector<VariableState*> ref_inputs;  // per data input: the reference variable feeding it
     bool writes_ref_inputs = false;     // ref inputs are passed as variables, not read
     bool ready = false;
   };
@@ -53,7 +59,7 @@ class GraphSession {
     std::vector<TensorRef> fetches;
   };
 
-  explicit GraphSession(Graph graph) : graph_(std::move(graph)) {}
+  explicit GraphSession(GraphIR graph) : graph_(std::move(graph)) {}
   // REQUIRES: plan_mu_ held. Plans `roots` and everything they depend on.
   Status EnsurePlanned(const std::vector<int>& roots);
   Status PlanNode(int id);
@@ -61,12 +67,12 @@ class GraphSession {
                                               const std::vector<std::string>& fetches,
                                               const std::vector<std::string>& targets);
 
-  Graph graph_;
+  GraphIR graph_;
   std::vector<int> topo_rank_;  // position of each node in a topological order
   std::vector<PlannedNode> planned_;
-  std::vector<Variable*> ref_var_;  // per node: the variable it references (VariableV2), or null
+  std::vector<VariableState*> ref_var_;  // per node: the variable it references (VariableV2), or null
   ResourceMgr resources_;
-  std::vector<std::shared_ptr<Variable>> ref_variables_;  // keeps ref inputs alive
+  std::vector<std::shared_ptr<VariableState>> ref_variables_;  // keeps ref inputs alive
   std::mutex plan_mu_;
   std::map<std::string, std::shared_ptr<const Plan>> plans_;
 };

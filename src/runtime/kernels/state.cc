@@ -112,7 +112,7 @@ Result<Kernel> Assign(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
   bool validate = n.BoolAttrOr("validate_shape", true);
   return Kernel{{n.input_type(1)}, [validate](KernelContext& c) -> Status {
-                  Variable* v = c.ref_input(0);
+                  VariableState* v = c.ref_input(0);
                   if (v == nullptr) {
                     return c.Error(StatusCode::kInvalidArgument,
                                    "input 0 of Assign must be a reference variable");
@@ -128,7 +128,7 @@ template <int kSign>
 Result<Kernel> AssignAddSub(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
   return Kernel{{n.input_type(1)}, [](KernelContext& c) -> Status {
-                  Variable* v = c.ref_input(0);
+                  VariableState* v = c.ref_input(0);
                   if (v == nullptr) {
                     return c.Error(StatusCode::kInvalidArgument,
                                    "input 0 must be a reference variable");
@@ -143,7 +143,7 @@ Result<Kernel> AssignAddSub(const NodeInfo& n) {
 Result<Kernel> IsVariableInitialized(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(1));
   return Kernel{{DataType::kBool}, [](KernelContext& c) -> Status {
-                  Variable* v = c.ref_input(0);
+                  VariableState* v = c.ref_input(0);
                   c.set_output(0, Tensor::Scalar(v != nullptr && v->initialized()));
                   return Status::Ok();
                 }};
@@ -164,7 +164,7 @@ Result<Kernel> VarHandleOp(const NodeInfo& n) {
                 }};
 }
 
-Result<std::shared_ptr<Variable>> HandleVariable(KernelContext& c, int input) {
+Result<std::shared_ptr<VariableState>> HandleVariable(KernelContext& c, int input) {
   const Tensor& h = c.input(input);
   if (h.dtype() != DataType::kResource || h.NumElements() != 1) {
     return c.Error(StatusCode::kInvalidArgument, "expected a scalar resource handle");
