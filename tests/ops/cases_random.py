@@ -174,3 +174,44 @@ for dt in (I32, I64, U32, U64):
             add("StatelessRandomUniformFullIntV2",
                 {"shape": shape_of(dims), "key": key, "counter": counter, "alg": ALGS[1]},
                 {"dtype": dt})
+
+# ---- Which checks come before the early exit for an empty output (TensorFlow's order) -------
+add("RandomUniformInt", {"shape": shape_of([0]), "minval": array([1], I32),
+                         "maxval": array(4, I32)}, {"seed": 1}, graph=True, expect_error=True)
+add("StatelessRandomUniformInt", {"shape": shape_of([0]), "seed": STATELESS_SEEDS[0],
+                                  "minval": array([1], I32), "maxval": array(4, I32)})
+add("StatelessRandomUniform", {"shape": shape_of([0]), "seed": array([1, 2, 3], I32)},
+    expect_error=True)
+_key, _counter = KEY_COUNTERS[0]
+add("StatelessRandomUniformV2", {"shape": shape_of([0]), "key": np.array([1, 2], np.uint64),
+                                 "counter": _counter, "alg": ALGS[0]}, expect_error=True)
+add("StatelessRandomUniformIntV2", {"shape": shape_of([0]), "key": _key, "counter": _counter,
+                                    "alg": ALGS[0], "minval": array(5, I32),
+                                    "maxval": array(5, I32)})
+add("StatelessRandomUniformIntV2", {"shape": shape_of([2]), "key": _key, "counter": _counter,
+                                    "alg": ALGS[0], "minval": array([5], I32),
+                                    "maxval": array(7, I32)}, expect_error=True)
+
+# ---- Multinomial / StatelessMultinomial ------------------------------------------------------
+# Small batches: TensorFlow splits the rows over threads (and its values then depend on its
+# thread count) only above ~1e5 cost units, batch * 50 * (samples * log2(classes) + classes).
+LOGITS = [rand([1, 3]), rand([3, 5], lo=-8, hi=8), rand([2, 7], F64), rand([4, 4], F16),
+          rand([2, 6], BF16), array([[0.0, -np.inf, 1.0, np.nan], [-np.inf, -np.inf, 2.0, 2.0]], F32),
+          array([[np.inf, 0.0], [-np.inf, -np.inf]], F32), rand([0, 3])]
+for logits in LOGITS:
+    for samples in (0, 1, 5, 17):
+        for out in (I32, I64):
+            add("Multinomial", {"logits": logits, "num_samples": array(samples, I32)},
+                {"seed": 6, "seed2": 2, "output_dtype": out}, graph=True)
+            add("StatelessMultinomial", {"logits": logits, "num_samples": array(samples, I32),
+                                         "seed": STATELESS_SEEDS[2]}, {"output_dtype": out})
+add("Multinomial", {"logits": rand([2, 3]), "num_samples": array(6, I32)}, {"seed": 0, "seed2": 1},
+    graph=True, runs=3)
+add("Multinomial", {"logits": rand([2, 3]), "num_samples": array(40, I32)},
+    {"seed": 0, "seed2": 0}, graph=True, runs=2, bounds={"min": 0, "max": 2})
+add("Multinomial", {"logits": rand([2, 3]), "num_samples": array(-1, I32)}, {"seed": 1},
+    graph=True, expect_error=True)
+add("Multinomial", {"logits": rand([2, 0]), "num_samples": array(3, I32)}, {"seed": 1},
+    graph=True, expect_error=True)
+add("StatelessMultinomial", {"logits": rand([3]), "num_samples": array(3, I32),
+                             "seed": STATELESS_SEEDS[0]}, expect_error=True)

@@ -1,5 +1,6 @@
 // Stateful random ops: RandomUniform, RandomStandardNormal, TruncatedNormal, RandomUniformInt,
-// RandomShuffle -- bit-exact with TensorFlow's CPU kernels for the same seed/seed2 attrs.
+// RandomShuffle, Multinomial -- bit-exact with TensorFlow's CPU kernels for the same seed/seed2
+// attrs (Multinomial: see random_fill.h for the one case where TensorFlow is not reproducible).
 //
 // State. Each planned kernel owns a GuardedPhilox seeded from the node's attrs (seed and seed2
 // both 0: nondeterministic, one stream per kernel, as TensorFlow). A run reserves 256 Philox
@@ -129,6 +130,32 @@ Result<Kernel> RandomShuffle(const NodeInfo& n) {
                 }};
 }
 
+// The attr output_dtype (default int64) of the multinomial ops.
+Result<DataType> OutputDtype(const NodeInfo& n) {
+  DataType out = DataType::kInt64;
+  if (n.FindAttr("output_dtype") != nullptr) {
+    TFM_ASSIGN_OR_RETURN(out, n.TypeAttr("output_dtype"));
+  }
+  TFM_RETURN_IF_ERROR(n.ExpectType(out, {DataType::kInt32, DataType::kInt64}));
+  return out;
+}
+
+// ---- Multinomial(logits, num_samples): y[b, s] ~ Categorical(softmax(logits[b])) ----------
+Result<Kernel> Multinomial(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
+  TFM_RETURN_IF_ERROR(n.ExpectType(n.input_type(0), random::kFloatTypes));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, DataType::kInt32));
+  TFM_ASSIGN_OR_RETURN(const DataType out, OutputDtype(n));
+  auto gen = SeededGenerator(n);
+  return Kernel{{out}, [out, gen](KernelContext& c) -> Status {
+                  auto y = random::Multinomial(c.input(0), c.input(1), out,
+                                               [&](uint64_t n) { return gen->Reserve(n); });
+                  if (!y.ok()) return Named(c, y.status());
+                  c.set_output(0, *y);
+                  return Status::Ok();
+                }};
+}
+
 }  // namespace
 
 void RegisterRandomOps(OpRegistry& r) {
@@ -141,6 +168,7 @@ void RegisterRandomOps(OpRegistry& r) {
          .stateful = true});
   r.Add({.name = "RandomUniformInt", .factory = RandomUniformInt, .stateful = true});
   r.Add({.name = "RandomShuffle", .factory = RandomShuffle, .stateful = true});
+  r.Add({.name = "Multinomial", .factory = Multinomial, .stateful = true});
 }
 
 }  // namespace tfmodel

@@ -3,6 +3,9 @@
 
 #include <math.h>  // sincosf, sincos (GNU): TensorFlow's Linux build uses them, and so must we
 
+#include <algorithm>
+#include <climits>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -124,6 +127,68 @@ void FillFullInt(const Philox4x32& gen, Tensor& out) {
       TFM_CHECK(out.dtype() == DataType::kUInt64);
       return fill(uint64_t{});
   }
+}
+
+Result<Tensor> Multinomial(const Tensor& logits, const Tensor& num_samples, DataType out_type,
+                           const std::function<Philox4x32(uint64_t)>& reserve) {
+  if (logits.shape().rank() != 2) {
+    return InvalidArgument("logits should be a matrix, got shape " + logits.shape().DebugString());
+  }
+  if (num_samples.shape().rank() != 0) {
+    return InvalidArgument("num_samples should be a scalar, got shape " +
+                           num_samples.shape().DebugString());
+  }
+  const int64_t samples = num_samples.flat<int32_t>()[0];
+  if (samples < 0) {
+    return InvalidArgument("num_samples should be non-negative, got " + std::to_string(samples));
+  }
+  const int64_t batch = logits.shape().dim(0), classes = logits.shape().dim(1);
+  if (batch > INT32_MAX || classes > INT32_MAX) {
+    return InvalidArgument("batch_size and num_classes cannot exceed max int");
+  }
+  if (classes <= 0) {
+    return InvalidArgument("num_classes should be positive, got " + std::to_string(classes));
+  }
+  TFM_ASSIGN_OR_RETURN(Tensor out,
+                       Tensor::AllocateUninitialized(out_type, Shape({batch, samples})));
+  if (out.NumElements() == 0) return out;
+  // Two 32-bit words per sample, slots rounded up to 4 samples, 256 outputs per slot.
+  const uint64_t slots = static_cast<uint64_t>(batch) * ((samples + 3) / 4 * 4 * 2);
+  WordStream words(reserve(slots * kReservedPerElement));
+  std::vector<double> x(classes), cdf(classes);
+  for (int64_t b = 0; b < batch; ++b) {
+    DispatchPod(logits.dtype(), 0, [&](auto zero) {
+      using T = decltype(zero);
+      if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+        auto row = logits.flat<T>().subspan(b * classes, classes);
+        for (int64_t j = 0; j < classes; ++j) x[j] = row[j].ToFloat();
+      } else if constexpr (std::is_floating_point_v<T>) {
+        auto row = logits.flat<T>().subspan(b * classes, classes);
+        for (int64_t j = 0; j < classes; ++j) x[j] = static_cast<double>(row[j]);
+      }
+      return 0;
+    });
+    double max = std::numeric_limits<double>::lowest();
+    for (double v : x) {
+      if (std::isfinite(v)) max = std::max(max, v);
+    }
+    double total = 0;
+    for (int64_t j = 0; j < classes; ++j) {
+      if (std::isfinite(x[j])) total += std::exp(x[j] - max);
+      cdf[j] = total;
+    }
+    for (int64_t s = 0; s < samples; ++s) {
+      const uint32_t w0 = words(), w1 = words();
+      const double to_find = Uint64ToDouble(w0, w1) * total;
+      const int64_t k = std::upper_bound(cdf.begin(), cdf.end(), to_find) - cdf.begin();
+      if (out_type == DataType::kInt32) {
+        out.flat<int32_t>()[b * samples + s] = static_cast<int32_t>(k);
+      } else {
+        out.flat<int64_t>()[b * samples + s] = k;
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace tfmodel::random

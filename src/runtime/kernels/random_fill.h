@@ -30,6 +30,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <type_traits>
 
@@ -260,6 +261,17 @@ Status CheckIntRange(const Tensor& minval, const Tensor& maxval);
 void FillUniformInt(const Philox4x32& gen, const Tensor& minval, const Tensor& maxval, Tensor& out);
 // Fills the int32/int64/uint32/uint64 `out` with uniformly random bit patterns.
 void FillFullInt(const Philox4x32& gen, Tensor& out);
+
+// Multinomial(logits [batch, classes], num_samples) -> [batch, num_samples] class indices of
+// `out_type` (int32/int64), TensorFlow's CPU sampler: per row, the unnormalised cdf of
+// exp(logit - max finite logit) over the finite logits, then upper_bound(cdf, u * total) for
+// u = 2-word uniform doubles drawn in sequence. `reserve(n)` returns the generator for n Philox
+// outputs (the op reserves 256 per pair-of-samples slot, as TensorFlow); it is called only
+// when the output is not empty. Rows run in one sequence: TensorFlow matches that unless it
+// splits the rows over threads (batch * 50 * (num_samples * log2(classes) + classes) above
+// ~1e5 cost units), where its values depend on its thread count.
+Result<Tensor> Multinomial(const Tensor& logits, const Tensor& num_samples, DataType out_type,
+                           const std::function<Philox4x32(uint64_t)>& reserve);
 
 }  // namespace tfmodel::random
 

@@ -11,6 +11,7 @@
 // select, which is Philox on the CPU; 2 = ThreeFry has no CPU kernel in TensorFlow (rejected).
 // Values then follow random_fill.h from that state (no per-run reservation: nothing changes).
 #include <string>
+#include <vector>
 
 #include "src/base/philox.h"
 #include "src/runtime/kernel.h"
@@ -237,6 +238,29 @@ Result<Kernel> GetKeyCounter(const NodeInfo& n) {
                 }};
 }
 
+// ---- StatelessMultinomial(logits, num_samples, seed) ---------------------------------------
+// Multinomial's sampler (random_fill.h) on the generator GenerateKey makes from the seed.
+Result<Kernel> StatelessMultinomial(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(3));
+  TFM_RETURN_IF_ERROR(n.ExpectType(n.input_type(0), random::kFloatTypes));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, DataType::kInt32));
+  TFM_RETURN_IF_ERROR(ExpectSeedInput(n, 2));
+  DataType out = DataType::kInt64;
+  if (n.FindAttr("output_dtype") != nullptr) {
+    TFM_ASSIGN_OR_RETURN(out, n.TypeAttr("output_dtype"));
+  }
+  TFM_RETURN_IF_ERROR(n.ExpectType(out, {DataType::kInt32, DataType::kInt64}));
+  return Kernel{{out}, [out](KernelContext& c) -> Status {
+                  TFM_RETURN_IF_ERROR(Named(c, CheckSeed(c.input(2))));
+                  const Philox4x32 gen = GeneratorFromSeed(c.input(2));
+                  auto y = random::Multinomial(c.input(0), c.input(1), out,
+                                               [&](uint64_t) { return gen; });
+                  if (!y.ok()) return Named(c, y.status());
+                  c.set_output(0, *y);
+                  return Status::Ok();
+                }};
+}
+
 Result<Kernel> GetAlg(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(0));
   return Kernel{{DataType::kInt32}, [](KernelContext& c) -> Status {
@@ -261,6 +285,7 @@ void RegisterStatelessRandomOps(OpRegistry& r) {
   r.Add({"StatelessRandomGetKeyCounter", GetKeyCounter<false>});
   r.Add({"StatelessRandomGetKeyCounterAlg", GetKeyCounter<true>});
   r.Add({"StatelessRandomGetAlg", GetAlg});
+  r.Add({"StatelessMultinomial", StatelessMultinomial});
 }
 
 }  // namespace tfmodel
