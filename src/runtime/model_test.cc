@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "src/formats/example.h"
+#include "src/formats/graph_io.h"
+#include "src/runtime/session.h"
 
 namespace tfmodel {
 namespace {
@@ -156,6 +158,43 @@ TEST(Model, TensorflowRustGraphs) {
   auto c = (*mul)->Run({{"a", Floats({1, 2, 3}, Shape({3}))}, {"b", Floats({4, 5, 6}, Shape({3}))}}, {"c"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(Values((*c)[0]), (std::vector<float>{4, 10, 18}));
+}
+
+// Graphs whose dropout (tf-onnx's GRU/LSTM tests) or variable initializer (tensorflow-rust's
+// regression example) draws from RandomUniform with seed 0: nondeterministic in TensorFlow too,
+// so only planning and the values' range are checked.
+TEST(Model, CorpusGraphsWithRandomOpsLoad) {
+  const std::string onnx = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-onnx/tests/models/";
+  for (const char* name : {"gru/frozen.pb", "lstm/frozen.pb"}) {
+    auto m = Model::Load(onnx + name);
+    EXPECT_TRUE(m.ok()) << name << ": " << m.status().ToString();
+  }
+}
+
+TEST(Model, RegressionInitializerDrawsUniformWeights) {
+  // w = RandomUniform([1]) * 2 - 1, assigned by `init`. (Loading the whole graph also needs the
+  // training ops of its `train` target: BroadcastGradientArgs, DynamicStitch,
+  // ApplyGradientDescent; the initializer alone is planned here.)
+  auto def = ReadGraphDef(std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-rust/examples/regression/model.pb");
+  ASSERT_TRUE(def.ok()) << def.status().ToString();
+  std::vector<float> draws;
+  for (int session = 0; session < 2; ++session) {
+    Graph g;
+    ASSERT_TRUE(g.Import(*def).ok());
+    const std::vector<std::string> roots = {"init", "w"};
+    auto s = GraphSession::Create(std::move(g), &roots);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    std::vector<Tensor> out;
+    ASSERT_TRUE((*s)->Run({}, {}, {"init"}, &out).ok());
+    Status st = (*s)->Run({}, {"w"}, {}, &out);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_EQ(out[0].NumElements(), 1);
+    const float w = Values(out[0])[0];
+    EXPECT_GE(w, -1.0f);
+    EXPECT_LT(w, 1.0f);
+    draws.push_back(w);
+  }
+  EXPECT_NE(draws[0], draws[1]);  // seed 0: every kernel (session) has its own stream
 }
 
 TEST(Model, BadHalfPlusTwoFailsClearly) {

@@ -10,7 +10,15 @@ Each cases_*.py module defines CASES, a list of dicts:
    "attrs": {"transpose_a": True},          # raw_ops attrs (Python values); optional
    "name": "matmul_ta",                     # optional, made unique with the module name
    "tol": {"rel": 1e-4, "abs": 1e-5},       # optional; default set by the C++ harness per dtype
-   "expect_error": True}                    # optional: TF must reject the case, and so must we
+   "expect_error": True,                    # optional: TF must reject the case, and so must we
+   "graph": True,                           # optional: run in a fresh tf.Graph + Session (a newly
+                                            #   created op: stateful random ops, whose generator
+                                            #   eager's kernel cache would keep across cases)
+   "runs": 2,                               # optional (with "graph"): run the op node N times in
+                                            #   one Session; runs 2..N go to "more_outputs"
+   "bounds": {"min": 0, "below": 1}}        # optional: values are not reproducible (seed 0):
+                                            #   compare dtype and shape only and check every value
+                                            #   against min <= v, v < below, v <= max (given keys)
 (caselib.py has helpers for random inputs.)
 
 Writes OUTDIR/cases.json and OUTDIR/data.bin. For each case: the op, every attr of the op's
@@ -22,7 +30,7 @@ N, and OpDef defaults), encoded for C++:
 the inputs flattened in OpDef input order, and TensorFlow's outputs, each tensor as
   {"dtype": "float32", "shape": [2, 3], "offset": 0, "nbytes": 24}   (little-endian in data.bin)
   {"dtype": "string", "shape": [2], "b64": ["YQ==", ""]}
-Outputs come from running tf.raw_ops.<op> eagerly on the CPU.
+Outputs come from running tf.raw_ops.<op> eagerly on the CPU (or in a fresh graph, see "graph").
 """
 import argparse
 import base64
@@ -197,9 +205,14 @@ def run_case(case, blob):
             tf_attrs[attr.name] = tf.make_tensor_proto(tf_attrs[attr.name])
     if op == "Const":  # eager raw_ops.Const cannot take a TensorProto attr
         fn = lambda value, dtype: tf.constant(tf.make_ndarray(value), dtype)  # noqa: E731
+    runs = []
     try:
-        with tf.device("/CPU:0"):
-            result = fn(**call, **tf_attrs)
+        if case.get("graph"):
+            runs = run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, case.get("runs", 1))
+            result = runs[0]
+        else:
+            with tf.device("/CPU:0"):
+                result = fn(**call, **tf_attrs)
     except (tf.errors.OpError, ValueError, TypeError) as e:
         if not case.get("expect_error"):
             raise RuntimeError(f"TensorFlow rejected a case not marked expect_error: {e}") from e
@@ -208,16 +221,56 @@ def run_case(case, blob):
         return record
     if case.get("expect_error"):
         raise RuntimeError("case is marked expect_error but TensorFlow accepted it")
-    if isinstance(result, tf.Tensor):
-        outputs = [result]
-    elif result is None or isinstance(result, tf.Operation):
-        outputs = []
-    else:
-        outputs = []
-        for r in result:  # list-valued outputs (e.g. ParseExample's dense_values) flatten in order
-            outputs.extend(r if isinstance(r, (list, tuple)) else [r])
-    record["outputs"] = [blob.tensor(t) for t in outputs]
+    record["outputs"] = [blob.tensor(t) for t in flatten_outputs(result)]
+    if len(runs) > 1:
+        record["more_outputs"] = [[blob.tensor(t) for t in flatten_outputs(r)] for r in runs[1:]]
+    if "bounds" in case:
+        all_runs = [flatten_outputs(r) for r in runs or [result]]
+        record["bounds"] = check_bounds(case["bounds"], all_runs)
     return record
+
+
+def flatten_outputs(result):
+    if isinstance(result, (tf.Tensor, np.ndarray)):
+        return [result]
+    if result is None or isinstance(result, tf.Operation):
+        return []
+    outputs = []
+    for r in result:  # list-valued outputs (e.g. ParseExample's dense_values) flatten in order
+        outputs.extend(r if isinstance(r, (list, tuple)) else [r])
+    return outputs
+
+
+def run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, runs):
+    """Builds the op in a new graph and runs it `runs` times in one Session (numpy results)."""
+    graph = tf.Graph()
+    with graph.as_default(), tf.device("/CPU:0"):
+        call = {n: ([tf.constant(x) for x in v] if isinstance(v, (list, tuple)) else tf.constant(v))
+                for n, v in zip(py_names, py_inputs)}
+        result = fn(**call, **tf_attrs)
+    fetches = [t for t in flatten_outputs(result)]
+    with tf.compat.v1.Session(graph=graph) as sess:
+        return [sess.run(fetches) for _ in range(runs)]
+
+
+def check_bounds(bounds, runs):
+    """The bounds a non-reproducible case's values must satisfy; TF's own values must, too."""
+    unknown = set(bounds) - {"min", "max", "below"}
+    if unknown:
+        raise ValueError(f"unknown bounds keys {sorted(unknown)}")
+    for outputs in runs:
+        for t in outputs:
+            v = np.asarray(t).astype(np.float64)
+            ok = np.ones(v.shape, dtype=bool)
+            if "min" in bounds:
+                ok &= v >= bounds["min"]
+            if "max" in bounds:
+                ok &= v <= bounds["max"]
+            if "below" in bounds:
+                ok &= v < bounds["below"]
+            if not ok.all():
+                raise RuntimeError(f"TensorFlow's values break the case's bounds {bounds}")
+    return {k: float(x) for k, x in bounds.items()}
 
 
 def load_modules(only):

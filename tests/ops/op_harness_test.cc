@@ -7,6 +7,10 @@
 // (NaN == NaN, infinities exactly), by default rel 1e-5 / abs 1e-6 for float32/float64, about two
 // units in the last place for float16 (2e-3) and bfloat16 (1.6e-2), or the case's "tolerance";
 // everything else bit-exactly. Cases with "expect_error" must fail at plan or run time.
+// Stateful ops: a case with "more_outputs" runs the same planned kernel again for each further
+// run TensorFlow recorded (one Session, the node run N times) and compares each run. A case
+// with "bounds" (seed 0: not reproducible) compares dtypes and shapes only and checks every
+// value against the bounds (min <= v, v <= max, v < below).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,6 +22,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "src/runtime/kernel.h"
@@ -267,6 +272,74 @@ std::string Compare(const Tensor& got, const Tensor& want, Tolerance tol) {
          std::to_string(tol.abs) + "):" + out;
 }
 
+// "" when every value of `got` is within `bounds` ({"min"|"max"|"below": x}).
+std::string CheckBounds(const Tensor& got, const json& bounds) {
+  std::vector<double> v;
+  if (IsFloating(got.dtype())) {
+    v = AsDoubles(got);
+  } else {
+    DispatchPod(got.dtype(), 0, [&](auto zero) {
+      using T = decltype(zero);
+      if constexpr (std::is_integral_v<T>) {
+        for (T x : got.flat<T>()) v.push_back(static_cast<double>(x));
+      }
+      return 0;
+    });
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    const bool ok = (!bounds.contains("min") || v[i] >= bounds["min"].get<double>()) &&
+                    (!bounds.contains("max") || v[i] <= bounds["max"].get<double>()) &&
+                    (!bounds.contains("below") || v[i] < bounds["below"].get<double>()) &&
+                    !std::isnan(v[i]);
+    if (!ok) {
+      std::ostringstream s;
+      s.precision(9);
+      s << "value [" << i << "] = " << v[i] << " is outside the bounds " << bounds.dump();
+      return s.str();
+    }
+  }
+  return "";
+}
+
+// Compares one run's outputs with TensorFlow's; "" when they match.
+std::string CompareOutputs(const json& c, const json& want, const std::vector<Tensor>& outputs,
+                           const Kernel& kernel, const std::string& data) {
+  if (want.size() != outputs.size()) {
+    return "kernel has " + std::to_string(outputs.size()) + " outputs, TensorFlow " +
+           std::to_string(want.size());
+  }
+  std::string failures;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto w = ParseTensor(want[i], data);
+    if (!w.ok()) return "bad expected output: " + w.status().ToString();
+    if (outputs[i].dtype() != kernel.output_types[i]) {
+      failures += "\n output " + std::to_string(i) + ": planned dtype " +
+                  std::string(DataTypeName(kernel.output_types[i])) + " but computed " +
+                  std::string(DataTypeName(outputs[i].dtype()));
+      continue;
+    }
+    std::string diff;
+    if (c.contains("bounds")) {
+      if (outputs[i].dtype() != w->dtype() || !(outputs[i].shape() == w->shape())) {
+        diff = "dtype/shape " + std::string(DataTypeName(outputs[i].dtype())) +
+               outputs[i].shape().DebugString() + ", expected " +
+               std::string(DataTypeName(w->dtype())) + w->shape().DebugString();
+      } else {
+        diff = CheckBounds(outputs[i], c["bounds"]);
+      }
+    } else {
+      Tolerance tol = DefaultTolerance(w->dtype());
+      if (c.contains("tolerance")) {
+        tol.rel = c["tolerance"].value("rel", tol.rel);
+        tol.abs = c["tolerance"].value("abs", tol.abs);
+      }
+      diff = Compare(outputs[i], *w, tol);
+    }
+    if (!diff.empty()) failures += "\n output " + std::to_string(i) + ": " + diff;
+  }
+  return failures;
+}
+
 // Runs one case; returns "" on success, else what went wrong.
 std::string RunCase(const json& c, const std::string& data) {
   const std::string name = c.at("name").get<std::string>();
@@ -303,28 +376,18 @@ std::string RunCase(const json& c, const std::string& data) {
            "), but the kernel succeeded";
   }
   if (!st.ok()) return "compute failed: " + st.ToString();
-  const json& want = c.at("outputs");
-  if (want.size() != outputs.size()) {
-    return "kernel has " + std::to_string(outputs.size()) + " outputs, TensorFlow " +
-           std::to_string(want.size());
-  }
-  std::string failures;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    auto w = ParseTensor(want[i], data);
-    if (!w.ok()) return "bad expected output: " + w.status().ToString();
-    if (outputs[i].dtype() != kernel->output_types[i]) {
-      failures += "\n output " + std::to_string(i) + ": planned dtype " +
-                  std::string(DataTypeName(kernel->output_types[i])) + " but computed " +
-                  std::string(DataTypeName(outputs[i].dtype()));
-      continue;
+  std::string failures = CompareOutputs(c, c.at("outputs"), outputs, *kernel, data);
+  if (c.contains("more_outputs")) {  // the same kernel (node) run again in one session
+    int run = 2;
+    for (const json& want : c["more_outputs"]) {
+      std::vector<Tensor> again(kernel->output_types.size());
+      KernelContext ctx2(name, inputs, again, /*resources=*/nullptr, {});
+      Status st2 = kernel->compute(ctx2);
+      std::string diff = st2.ok() ? CompareOutputs(c, want, again, *kernel, data)
+                                  : "compute failed: " + st2.ToString();
+      if (!diff.empty()) failures += "\n run " + std::to_string(run) + ":" + diff;
+      ++run;
     }
-    Tolerance tol = DefaultTolerance(w->dtype());
-    if (c.contains("tolerance")) {
-      tol.rel = c["tolerance"].value("rel", tol.rel);
-      tol.abs = c["tolerance"].value("abs", tol.abs);
-    }
-    std::string diff = Compare(outputs[i], *w, tol);
-    if (!diff.empty()) failures += "\n output " + std::to_string(i) + ": " + diff;
   }
   return failures;
 }

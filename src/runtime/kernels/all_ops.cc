@@ -18,6 +18,8 @@ void RegisterAllOps(OpRegistry& r) {
   RegisterArraySliceOps(r);
   RegisterArrayGatherOps(r);
   RegisterNnOps(r);
+  RegisterRandomOps(r);
+  RegisterStatelessRandomOps(r);
 }
 
 }  // namespace tfmodel
