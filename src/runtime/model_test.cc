@@ -179,7 +179,7 @@ TEST(Model, RegressionInitializerDrawsUniformWeights) {
   ASSERT_TRUE(def.ok()) << def.status().ToString();
   std::vector<float> draws;
   for (int session = 0; session < 2; ++session) {
-    Graph g;
+    GraphIR g;
     ASSERT_TRUE(g.Import(*def).ok());
     const std::vector<std::string> roots = {"init", "w"};
     auto s = GraphSession::Create(std::move(g), &roots);

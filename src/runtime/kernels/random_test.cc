@@ -77,7 +77,7 @@ GraphDefData OracleGraph() {
 }
 
 std::unique_ptr<GraphSession> Make(const GraphDefData& def) {
-  Graph g;
+  GraphIR g;
   EXPECT_TRUE(g.Import(def).ok());
   auto s = GraphSession::Create(std::move(g));
   EXPECT_TRUE(s.ok()) << s.status().ToString();
