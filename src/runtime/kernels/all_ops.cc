@@ -18,6 +18,7 @@ void RegisterAllOps(OpRegistry& r) {
   RegisterArraySliceOps(r);
   RegisterArrayGatherOps(r);
   RegisterNnOps(r);
+  RegisterTrainingOps(r);
 }
 
 }  // namespace tfmodel

@@ -20,6 +20,7 @@ void RegisterArrayShapeOps(OpRegistry& r);   // kernels/array_shape.cc: Reshape,
 void RegisterArraySliceOps(OpRegistry& r);   // kernels/array_slice.cc: Slice, StridedSlice, Pad
 void RegisterArrayGatherOps(OpRegistry& r);  // kernels/array_gather.cc: GatherV2, GatherNd, Where
 void RegisterNnOps(OpRegistry& r);           // kernels/nn.cc: Conv2D, MaxPool, FusedBatchNorm
+void RegisterTrainingOps(OpRegistry& r);     // kernels/training.cc: Apply*, ResourceApply*
 // Families added by their own files, one line each in all_ops.cc.
 
 }  // namespace tfmodel
