@@ -19,6 +19,14 @@ void RegisterAllOps(OpRegistry& r) {
   RegisterArrayGatherOps(r);
   RegisterNnOps(r);
   RegisterTrainingOps(r);
+  RegisterActivationGradOps(r);
+  RegisterLossOps(r);
+  RegisterMathGradOps(r);
+  RegisterArrayGradOps(r);
+  RegisterSegmentOps(r);
+  RegisterCheckOps(r);
+  RegisterConvGradOps(r);
+  RegisterNnGradOps(r);
 }
 
 }  // namespace tfmodel
