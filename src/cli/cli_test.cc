@@ -117,6 +117,33 @@ TEST(Cli, ShowLaysOutSignaturesLikeSavedModelCli) {
             std::string::npos)
       << all.out;
   EXPECT_NE(all.out.find("  Method name is: tensorflow/serving/predict\n"), std::string::npos);
+  // Then the ops of the MetaGraph, as a Python set (saved_model_cli's order is arbitrary).
+  EXPECT_NE(all.out.find("        name: y:0\n  Method name is: tensorflow/serving/predict\n"
+                         "The MetaGraph with tag set ['serve'] contains the following ops: "
+                         "{'Add', 'Assign', 'Const', 'Identity', 'MergeV2Checkpoints', 'Mul', "
+                         "'NoOp', 'Pack', 'ParseExample', 'Placeholder', 'PlaceholderWithDefault', "
+                         "'Reshape', 'RestoreV2', 'SaveV2', 'ShardedFilename', 'StringJoin', "
+                         "'VariableV2'}\n"),
+            std::string::npos)
+      << all.out;
+}
+
+TEST(Cli, ShowSortsTagsAndNamesReferenceDtypes) {
+  // Tags {train, serve}: the tag-set listing sorts them, --all keeps the stored order.
+  const std::string rust = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-rust/test_resources/regression-model";
+  CliRun tags = Exec("show " + rust);
+  ASSERT_EQ(tags.code, 0) << tags.err;
+  EXPECT_EQ(tags.out, "The given SavedModel contains the following tag-sets:\n'serve, train'\n");
+  CliRun all = Exec("show " + rust + " --all");
+  EXPECT_NE(all.out.find("MetaGraphDef with tag-set: 'train, serve' contains"), std::string::npos);
+  EXPECT_NE(all.out.find("The MetaGraph with tag set ['train', 'serve'] contains"), std::string::npos);
+  // saved_model_counter's outputs are reference variables.
+  CliRun counter = Exec("show " + kServingDir + "saved_model_counter --all");
+  ASSERT_EQ(counter.code, 0) << counter.err;
+  EXPECT_NE(counter.out.find("    outputs['output'] tensor_info:\n        dtype: DT_FLOAT_REF\n"
+                             "        shape: ()\n        name: counter:0\n"),
+            std::string::npos)
+      << counter.out;
 }
 
 TEST(Cli, RunSavedModelSignatureAndGraphTensors) {

@@ -1,0 +1,254 @@
+// The model-run cases TensorFlow 2.21 recorded (tf1_case.py describes case.json): loading a
+// case's model with tfmodel::Model and replaying its steps, comparing every output with
+// TensorFlow's. Shared by tf1_corpus_test.cc and tf1_models_test.cc (header-only).
+#ifndef TFMODEL_TESTS_INTEROP_MODEL_CASE_H_
+#define TFMODEL_TESTS_INTEROP_MODEL_CASE_H_
+
+#include <gtest/gtest.h>
+#include <tfmodel/model.h>
+
+#include <cmath>
+#include <complex>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "interop_case.h"
+#include "src/runtime/kernel.h"
+
+namespace tfmodel::interop {
+
+struct StepTensor {
+  std::string name;  // tensor name ("x:0") or signature key
+  nlohmann::json spec;
+};
+
+struct Step {
+  bool signature = false;
+  std::string key;                  // signature key
+  std::vector<StepTensor> feeds;    // run feeds / signature inputs
+  std::vector<StepTensor> fetches;  // run fetches / signature outputs (TensorFlow's values)
+  std::vector<std::string> targets;
+};
+
+struct ModelCase {
+  std::string name;
+  std::filesystem::path dir;
+  std::string model;  // resolved path
+  Model::LoadOptions load;
+  std::vector<std::string> needs_ops;
+  std::string needs_reason;  // where the missing ops come from, for the skip message
+  std::vector<std::string> expect_load_error;  // substrings; non-empty: loading must fail
+  std::string saved_model_dir;                 // set when saved_model_cli.txt is present
+  double rtol = 1e-5, atol = 1e-6;
+  std::vector<Step> steps;
+};
+
+inline std::string Resolve(const std::filesystem::path& dir, const std::string& p) {
+  return std::filesystem::path(p).is_absolute() ? p : (dir / p).string();
+}
+
+inline Result<ModelCase> LoadModelCase(const std::filesystem::path& dir) {
+  ModelCase c;
+  c.dir = dir;
+  c.name = dir.filename().string();
+  TFM_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(dir / "case.json"));
+  try {
+    nlohmann::json doc = nlohmann::json::parse(text);
+    c.model = Resolve(dir, doc.at("model").get<std::string>());
+    if (doc.contains("load")) {
+      const nlohmann::json& l = doc["load"];
+      if (l.contains("tags")) c.load.tags = l["tags"].get<std::vector<std::string>>();
+      c.load.import_prefix = l.value("import_prefix", "");
+      if (l.contains("checkpoint"))
+        c.load.checkpoint = Resolve(dir, l["checkpoint"].get<std::string>());
+    }
+    c.needs_ops = doc.value("needs_ops", std::vector<std::string>{});
+    c.needs_reason = doc.value("needs_reason", "");
+    c.expect_load_error = doc.value("expect_load_error", std::vector<std::string>{});
+    c.saved_model_dir = doc.value("saved_model_dir", "");
+    c.rtol = doc.value("rtol", c.rtol);
+    c.atol = doc.value("atol", c.atol);
+    for (const nlohmann::json& s : doc.at("steps")) {
+      Step step;
+      const nlohmann::json* body = &s;
+      if (s.contains("run")) {
+        body = &s["run"];
+        step.targets = body->value("targets", std::vector<std::string>{});
+      } else {
+        step.signature = true;
+        step.key = s.at("signature").get<std::string>();
+      }
+      for (const char* part : {"feeds", "inputs"}) {
+        if (body->contains(part)) {
+          for (const auto& t : (*body)[part]) step.feeds.push_back({t.at("name"), t});
+        }
+      }
+      for (const char* part : {"fetches", "outputs"}) {
+        if (body->contains(part)) {
+          for (const auto& t : (*body)[part]) step.fetches.push_back({t.at("name"), t});
+        }
+      }
+      c.steps.push_back(std::move(step));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument((dir / "case.json").string() + ": " + e.what());
+  }
+  return c;
+}
+
+// The value a step tensor describes.
+inline Result<Tensor> StepValue(const ModelCase& c, const StepTensor& t) {
+  const nlohmann::json& j = t.spec;
+  try {
+    if (j.contains("case_path")) {
+      return Tensor::Strings({(c.dir / j["case_path"].get<std::string>()).string()})
+          .Reshaped(Shape{});
+    }
+    CaseTensor ct;
+    ct.name = t.name;
+    ct.dtype_name = j.at("dtype").get<std::string>();
+    TFM_ASSIGN_OR_RETURN(ct.dtype, DataTypeFromName(ct.dtype_name));
+    TFM_ASSIGN_OR_RETURN(ct.shape, Shape::Make(j.at("shape").get<std::vector<int64_t>>()));
+    if (ct.dtype == DataType::kString) {
+      for (const auto& s : j.at("strings_b64")) {
+        TFM_ASSIGN_OR_RETURN(std::string bytes, Base64Decode(s.get<std::string>()));
+        ct.strings.push_back(std::move(bytes));
+      }
+    } else {
+      ct.raw = j.at("raw").get<std::string>();
+    }
+    Case holder;
+    holder.dir = c.dir;
+    return LoadValue(holder, ct);
+  } catch (const nlohmann::json::exception& e) {
+    return InvalidArgument(c.name + "/" + t.name + ": " + e.what());
+  }
+}
+
+// Empty when `got` matches `want`: floats within |g - w| <= atol + rtol * |w| (NaN matches NaN,
+// infinities exactly), everything else bit for bit.
+inline std::string CompareClose(const Tensor& got, const Tensor& want, double rtol, double atol) {
+  if (got.dtype() != want.dtype() || !(got.shape() == want.shape())) {
+    return DescribeDifference(got, want);
+  }
+  auto check = [&](auto tag) -> std::string {
+    using T = decltype(tag);
+    auto g = got.flat<T>();
+    auto w = want.flat<T>();
+    size_t bad = 0, count = 0;
+    double worst = 0;
+    for (size_t i = 0; i < w.size(); ++i) {
+      double gv = static_cast<double>(g[i]), wv = static_cast<double>(w[i]);
+      bool ok = (std::isnan(gv) && std::isnan(wv)) || gv == wv ||
+                (std::isfinite(wv) && std::fabs(gv - wv) <= atol + rtol * std::fabs(wv));
+      if (!ok) {
+        if (count++ == 0) bad = i;
+        worst = std::max(worst, std::fabs(gv - wv) / std::max(std::fabs(wv), 1e-30));
+      }
+    }
+    if (count == 0) return "";
+    return std::to_string(count) + " of " + std::to_string(w.size()) +
+           " elements differ beyond rtol " + std::to_string(rtol) + "; first at flat index " +
+           std::to_string(bad) + ": got " + std::to_string(static_cast<double>(g[bad])) +
+           ", want " + std::to_string(static_cast<double>(w[bad])) + " (worst relative " +
+           std::to_string(worst) + ")";
+  };
+  switch (want.dtype()) {
+    case DataType::kFloat:
+      return check(float{});
+    case DataType::kDouble:
+      return check(double{});
+    default:
+      return DescribeDifference(got, want);
+  }
+}
+
+// Ops of `c.needs_ops` that tfmodel does not implement (yet).
+inline std::vector<std::string> MissingOps(const ModelCase& c) {
+  std::vector<std::string> missing;
+  for (const std::string& op : c.needs_ops) {
+    if (OpRegistry::Global().Find(op) == nullptr) missing.push_back(op);
+  }
+  return missing;
+}
+
+inline std::string Join(const std::vector<std::string>& v, const char* sep = ", ") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+// Runs the steps of `c` on `model`, comparing every fetched value with TensorFlow's.
+inline void ReplaySteps(const ModelCase& c, Model& model) {
+  for (size_t i = 0; i < c.steps.size(); ++i) {
+    const Step& step = c.steps[i];
+    SCOPED_TRACE("step " + std::to_string(i) +
+                 (step.signature ? " signature " + step.key : " run"));
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    for (const StepTensor& f : step.feeds) {
+      Result<Tensor> v = StepValue(c, f);
+      ASSERT_TRUE(v.ok()) << v.status().ToString();
+      feeds.emplace_back(f.name, *v);
+    }
+    std::vector<Tensor> got;
+    if (step.signature) {
+      std::map<std::string, Tensor> inputs(feeds.begin(), feeds.end());
+      std::vector<std::string> keys;
+      for (const StepTensor& f : step.fetches) keys.push_back(f.name);
+      auto out = model.RunSignature(step.key, inputs, keys);
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      for (const std::string& k : keys) got.push_back(out->at(k));
+    } else {
+      std::vector<std::string> fetches;
+      for (const StepTensor& f : step.fetches) fetches.push_back(f.name);
+      auto out = model.Run(feeds, fetches, step.targets);
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      got = std::move(out).value();
+    }
+    ASSERT_EQ(got.size(), step.fetches.size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      Result<Tensor> want = StepValue(c, step.fetches[k]);
+      ASSERT_TRUE(want.ok()) << want.status().ToString();
+      EXPECT_EQ(CompareClose(got[k], *want, c.rtol, c.atol), "")
+          << "output " << step.fetches[k].name << " differs from TensorFlow's";
+    }
+  }
+}
+
+// Loads the model of `c` and replays its steps (or checks the load error it expects).
+inline void RunModelCase(const std::filesystem::path& dir) {
+  Result<ModelCase> loaded = LoadModelCase(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const ModelCase& c = *loaded;
+  SCOPED_TRACE("case " + c.name + ": " + c.model);
+  if (std::vector<std::string> missing = MissingOps(c); !missing.empty()) {
+    GTEST_SKIP() << "needs " << Join(missing) << " (" << c.needs_reason
+                 << "): tfmodel has no kernel for it yet";
+  }
+  auto model = Model::Load(c.model, c.load);
+  if (!c.expect_load_error.empty()) {
+    ASSERT_FALSE(model.ok()) << "expected a load error mentioning " << Join(c.expect_load_error);
+    for (const std::string& s : c.expect_load_error) {
+      EXPECT_NE(model.status().message().find(s), std::string::npos)
+          << "the error should mention \"" << s << "\": " << model.status().ToString();
+    }
+    return;
+  }
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  ReplaySteps(c, **model);
+}
+
+inline std::vector<std::string> CaseDirNames(const char* env_var) {
+  std::vector<std::string> names;
+  const char* root = std::getenv(env_var);
+  if (root == nullptr) return names;
+  for (const auto& d : FindCaseDirs(root)) names.push_back(d.filename().string());
+  return names;
+}
+
+}  // namespace tfmodel::interop
+
+#endif  // TFMODEL_TESTS_INTEROP_MODEL_CASE_H_
