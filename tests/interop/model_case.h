@@ -5,13 +5,16 @@
 #define TFMODEL_TESTS_INTEROP_MODEL_CASE_H_
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <tfmodel/model.h>
 
+#include <array>
 #include <cmath>
 #include <complex>
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -247,6 +250,105 @@ inline std::vector<std::string> CaseDirNames(const char* env_var) {
   if (root == nullptr) return names;
   for (const auto& d : FindCaseDirs(root)) names.push_back(d.filename().string());
   return names;
+}
+
+// ---- `tfmodel show` vs `saved_model_cli show` (spec/tf-formats.md 6.2) -------------------------
+// REQUIRES: TFMODEL_CLI defined as the path of the tfmodel binary.
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+};
+
+// Runs the `tfmodel` binary (TFMODEL_CLI) with `args`; stdout and stderr together.
+inline CliRun Exec(const std::string& args) {
+  std::string cmd = std::string(TFMODEL_CLI) + " " + args + " 2>&1";
+  CliRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+inline std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t end = s.find('\n', start);
+    if (end == std::string::npos) end = s.size();
+    out.push_back(s.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+// "The MetaGraph with tag set [...] contains the following ops: {'A', 'B'}": Python prints a set,
+// whose order is arbitrary, so the ops compare as a set.
+inline constexpr std::string_view kOpsMarker = " contains the following ops: ";
+
+inline std::pair<std::string, std::set<std::string>> SplitOpsLine(const std::string& line) {
+  size_t at = line.find(kOpsMarker);
+  std::set<std::string> ops;
+  std::string rest = line.substr(at + kOpsMarker.size());
+  for (size_t q = rest.find('\''); q != std::string::npos; q = rest.find('\'', q)) {
+    size_t e = rest.find('\'', q + 1);
+    if (e == std::string::npos) break;
+    ops.insert(rest.substr(q + 1, e - q - 1));
+    q = e + 1;
+  }
+  return {line.substr(0, at), ops};
+}
+
+inline void ExpectSameShowOutput(const std::string& got, const std::string& want) {
+  std::vector<std::string> g = Lines(got), w = Lines(want);
+  for (size_t i = 0; i < std::max(g.size(), w.size()); ++i) {
+    const std::string gl = i < g.size() ? g[i] : "<missing>";
+    const std::string wl = i < w.size() ? w[i] : "<missing>";
+    if (wl.find(kOpsMarker) != std::string::npos && gl.find(kOpsMarker) != std::string::npos) {
+      EXPECT_EQ(SplitOpsLine(gl), SplitOpsLine(wl)) << "line " << i + 1;
+      continue;
+    }
+    if (gl != wl) {
+      ADD_FAILURE() << "line " << i + 1 << " differs\n  tfmodel:         \"" << gl
+                    << "\"\n  saved_model_cli: \"" << wl << "\"\nwhole tfmodel output:\n"
+                    << got;
+      return;
+    }
+  }
+}
+
+// `tfmodel show D --all` and `tfmodel show D` against what saved_model_cli printed for the
+// case's SavedModel (saved_model_cli.txt, saved_model_cli_tags.txt).
+inline void ExpectShowMatchesSavedModelCli(const std::filesystem::path& case_dir) {
+  Result<ModelCase> c = LoadModelCase(case_dir);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_FALSE(c->saved_model_dir.empty());
+  CliRun all = Exec("show '" + c->saved_model_dir + "' --all");
+  ASSERT_EQ(all.code, 0) << all.out;
+  Result<std::string> want_all = ReadWholeFile(c->dir / "saved_model_cli.txt");
+  ASSERT_TRUE(want_all.ok());
+  ExpectSameShowOutput(all.out, *want_all);
+  CliRun tags = Exec("show '" + c->saved_model_dir + "'");
+  ASSERT_EQ(tags.code, 0) << tags.out;
+  Result<std::string> want_tags = ReadWholeFile(c->dir / "saved_model_cli_tags.txt");
+  ASSERT_TRUE(want_tags.ok());
+  EXPECT_EQ(tags.out, *want_tags);
+}
+
+// Cases (under $env_var) that recorded saved_model_cli's output.
+inline std::vector<std::string> ShowCaseNames(const char* env_var) {
+  std::vector<std::string> out;
+  const char* root = std::getenv(env_var);
+  for (const std::string& name : CaseDirNames(env_var)) {
+    if (std::filesystem::exists(std::filesystem::path(root) / name / "saved_model_cli.txt")) {
+      out.push_back(name);
+    }
+  }
+  return out;
 }
 
 }  // namespace tfmodel::interop
