@@ -12,10 +12,13 @@ Families:
           tutorial builds it (ref variables like TF1), trained a few Adam steps and saved the
           tutorial's three ways: Saver(max_to_keep=1) checkpoints with global_step, a frozen
           test-model.pb (convert_variables_to_constants), a SavedModel at saved_model/1 (and a
-          later saved_model/2, so the versioned base dir resolves to 2)
-  mlp     3 dense layers relu/tanh/softmax (resource variables): SavedModel + Saver checkpoint
+          later saved_model/2, so the versioned base dir resolves to 2); plus a text .meta
+  mlp     3 dense layers relu/tanh/softmax (resource variables): SavedModel, Saver checkpoint,
+          frozen .pb
   cnn     Conv2D, DepthwiseConv2dNative, FusedBatchNormV3 (inference), Relu6, BiasAdd, MaxPool,
-          AvgPool, Reshape, dense, Softmax: SavedModel + a frozen graph as .pbtxt
+          AvgPool, Reshape, dense, Softmax: SavedModel (strip_default_attrs) + frozen .pbtxt
+  cnn_edge  SAME/VALID/explicit padding, strides, dilation, NCHW BiasAdd, FusedBatchNorm V1,
+          LRN, resizes, MirrorPad: one frozen graph
   strings serialized tf.Example -> ParseExampleV2, StringJoin, DecodeBase64,
           StaticRegexFullMatch: a SavedModel as saved_model.pbtxt (as_text=True)
 
@@ -56,7 +59,8 @@ def rel(case, path):
     return os.path.relpath(path, case.dir)
 
 
-def save_saved_model(sess, export_dir, inputs, outputs, extra_signatures=None, as_text=False):
+def save_saved_model(sess, export_dir, inputs, outputs, extra_signatures=None, as_text=False,
+                     strip_default_attrs=False):
     builder = v1.saved_model.builder.SavedModelBuilder(export_dir)
     sigs = {"serving_default": v1.saved_model.signature_def_utils.build_signature_def(
         inputs={k: v1.saved_model.utils.build_tensor_info(t) for k, t in inputs.items()},
@@ -68,7 +72,8 @@ def save_saved_model(sess, export_dir, inputs, outputs, extra_signatures=None, a
             outputs={k: v1.saved_model.utils.build_tensor_info(t) for k, t in outs.items()},
             method_name=v1.saved_model.signature_constants.PREDICT_METHOD_NAME)
     builder.add_meta_graph_and_variables(sess, tags=[v1.saved_model.tag_constants.SERVING],
-                                         signature_def_map=sigs)
+                                         signature_def_map=sigs,
+                                         strip_default_attrs=strip_default_attrs)
     builder.save(as_text=as_text)
 
 
@@ -153,6 +158,8 @@ def families_seed(out):
             # The tutorial imports a .meta of another step, then restores the latest checkpoint.
             v1.train.export_meta_graph(os.path.join(ckpt_dir, "test-model.meta"),
                                        saver_def=saver.saver_def)
+            v1.train.export_meta_graph(os.path.join(ckpt_dir, "test-model-text.meta"),
+                                       saver_def=saver.saver_def, as_text=True)
             constant_graph = freeze(sess, ["input", "label", "beta", "bias", "output"])
             os.makedirs(os.path.join(d, "model_pb"))
             with open(os.path.join(d, "model_pb", "test-model.pb"), "wb") as f:
@@ -162,7 +169,7 @@ def families_seed(out):
             save_saved_model(sess, os.path.join(d, "saved_model", "2"), {"input": X}, {"output": pred})
     assert sorted(os.listdir(ckpt_dir)) == [
         "checkpoint", "test-model-3.data-00000-of-00001", "test-model-3.index",
-        "test-model-3.meta", "test-model.meta"], os.listdir(ckpt_dir)
+        "test-model-3.meta", "test-model-text.meta", "test-model.meta"], os.listdir(ckpt_dir)
     x = np.ones((8, 10), np.float32)  # the tutorial's feed
     x2 = np.random.default_rng(11).standard_normal((3, 10)).astype(np.float32)
     n = 0
@@ -177,6 +184,11 @@ def families_seed(out):
     meta = os.path.join(ckpt_dir, "test-model.meta")
     latest = v1.train.latest_checkpoint(ckpt_dir)
     assert latest.endswith("test-model-3"), latest
+    run_meta(case, meta, latest, [("input:0", x2)], ["output:0"])
+    n += case.finish(rel(case, meta))
+
+    case = Case(out, "seed_ckpt_text_meta")  # a text MetaGraphDef (as_text=True)
+    meta = os.path.join(ckpt_dir, "test-model-text.meta")
     run_meta(case, meta, latest, [("input:0", x2)], ["output:0"])
     n += case.finish(rel(case, meta))
 
@@ -232,7 +244,14 @@ def families_mlp(out):
             sess.run(v1.global_variables_initializer())
             save_saved_model(sess, os.path.join(d, "saved_model"), {"x": x}, {"probs": probs})
             prefix = saver.save(sess, os.path.join(d, "ckpt", "model.ckpt"))
+            frozen = freeze(sess, ["probs"])  # resource variables: ReadVariableOp -> Identity
+    pb = os.path.join(d, "frozen.pb")
+    with open(pb, "wb") as f:
+        f.write(frozen.SerializeToString())
     n = 0
+    case = Case(out, "mlp_frozen")
+    run_frozen(case, pb, "", [("x:0", x_in)], ["probs:0"])
+    n += case.finish(rel(case, pb))
     case = Case(out, "mlp_saved_model")
 
     def steps(r):
@@ -276,7 +295,9 @@ def families_cnn(out):
         probs = tf.nn.softmax(dense(y, 10, "logits"), name="probs")
         with session(g) as sess:
             sess.run(v1.global_variables_initializer())
-            save_saved_model(sess, os.path.join(d, "saved_model"), {"image": x}, {"probs": probs})
+            # strip_default_attrs: attrs at their OpDef default are left out of the NodeDefs.
+            save_saved_model(sess, os.path.join(d, "saved_model"), {"image": x}, {"probs": probs},
+                             strip_default_attrs=True)
             frozen = freeze(sess, ["probs"])
     ops = {n.op for n in frozen.node}
     for op in ("Conv2D", "DepthwiseConv2dNative", "FusedBatchNormV3", "Relu6", "BiasAdd", "MaxPool",
@@ -294,6 +315,49 @@ def families_cnn(out):
                     lambda r: r.signature("serving_default", [("image", x_in)]))
     n += case.finish(rel(case, os.path.join(d, "saved_model")))
     return n
+
+
+def families_cnn_edge(out):
+    """Padding, stride, dilation and format corners of the conv/pool family in one frozen graph."""
+    d = models_dir(out, "cnn_edge")
+    rng = np.random.default_rng(40)
+    x_in = rng.standard_normal((2, 10, 10, 4)).astype(np.float32)
+    g = tf.Graph()
+    with g.as_default():
+        x = v1.placeholder(tf.float32, [None, 10, 10, 4], name="x")
+
+        def const(name, *shape):
+            return tf.constant(rng.standard_normal(shape).astype(np.float32) * 0.5, name=name)
+
+        outs = {
+            "conv_s2_same": tf.nn.conv2d(x, const("k1", 3, 3, 4, 6), 2, "SAME"),  # pads 0 / 1
+            "conv_even_same": tf.nn.conv2d(x, const("k2", 2, 2, 4, 6), 1, "SAME"),
+            "conv_dilated": tf.nn.conv2d(x, const("k3", 3, 3, 4, 6), 1, "SAME", dilations=2),
+            "conv_s2_valid": tf.nn.conv2d(x, const("k4", 3, 3, 4, 5), [1, 2, 3, 1], "VALID"),
+            "conv_explicit": tf.nn.conv2d(x, const("k5", 3, 3, 4, 3), 1, [[0, 0], [1, 2], [2, 0], [0, 0]]),
+            "depthwise_s2_same": tf.nn.depthwise_conv2d(x, const("dk", 3, 3, 4, 2), [1, 2, 2, 1], "SAME"),
+            "avg_s2_same": tf.nn.avg_pool2d(x, 3, 2, "SAME"),  # divides by the in-bounds count
+            "max_s2_same": tf.nn.max_pool2d(x, 3, 2, "SAME"),
+            "max_valid_rect": tf.nn.max_pool2d(x, [2, 3], [1, 2], "VALID"),
+            "bias_nchw": tf.nn.bias_add(tf.transpose(x, [0, 3, 1, 2]), const("b", 4), data_format="NCHW"),
+            "fused_bn_v1": tf.raw_ops.FusedBatchNorm(
+                x=x, scale=const("s", 4) + 1, offset=const("o", 4), mean=const("m", 4),
+                variance=tf.abs(const("v", 4)) + 0.5, epsilon=1e-3, is_training=False)[0],
+            "global_mean": tf.reduce_mean(x, [1, 2]),
+            "lrn": tf.nn.local_response_normalization(x, depth_radius=2, bias=1.0, alpha=0.1, beta=0.75),
+            "resize_half_pixel": v1.image.resize_bilinear(x, [7, 13], half_pixel_centers=True),
+            "resize_align": v1.image.resize_bilinear(x, [7, 13], align_corners=True),
+            "resize_nearest": v1.image.resize_nearest_neighbor(x, [15, 6]),
+            "leaky_elu_selu": tf.concat([tf.nn.leaky_relu(x, 0.1), tf.nn.elu(x), tf.nn.selu(x)], -1),
+            "mirror_pad": tf.pad(x, [[0, 0], [2, 1], [1, 2], [0, 0]], mode="REFLECT"),
+        }
+        outs = {"out_" + k: tf.identity(v, name="out_" + k) for k, v in outs.items()}
+    pb = os.path.join(d, "frozen.pb")
+    with open(pb, "wb") as f:
+        f.write(g.as_graph_def().SerializeToString())
+    case = Case(out, "cnn_edge_frozen")
+    run_frozen(case, pb, "", [("x:0", x_in)], [k + ":0" for k in sorted(outs)])
+    return case.finish(rel(case, pb))
 
 
 def example(floats, label, word):
@@ -352,10 +416,11 @@ def families_strings(out):
     return case.finish(rel(case, export))
 
 
-FAMILIES = [families_seed, families_mlp, families_cnn, families_strings]
-CASE_NAMES = {"seed_ckpt_meta", "seed_ckpt_latest", "seed_frozen_import", "seed_frozen",
-              "seed_saved_model", "seed_saved_model_base", "mlp_saved_model", "mlp_ckpt_meta",
-              "cnn_frozen_pbtxt", "cnn_saved_model", "strings_saved_model_pbtxt"}
+FAMILIES = [families_seed, families_mlp, families_cnn, families_cnn_edge, families_strings]
+CASE_NAMES = {"seed_ckpt_meta", "seed_ckpt_latest", "seed_ckpt_text_meta", "seed_frozen_import",
+              "seed_frozen", "seed_saved_model", "seed_saved_model_base", "mlp_saved_model",
+              "mlp_ckpt_meta", "mlp_frozen", "cnn_frozen_pbtxt", "cnn_saved_model",
+              "cnn_edge_frozen", "strings_saved_model_pbtxt"}
 
 
 def main(argv):
