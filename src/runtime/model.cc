@@ -364,10 +364,14 @@ Result<std::unique_ptr<Model>> Model::LoadSavedModel(std::string_view dir_view,
   impl->collections = NodeCollectionsOf(mg);
   const std::vector<std::string> roots = LoadRoots(mg);
   TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading SavedModel " + dir, "", &roots));
+  // One feed per asset tensor, the last entry winning: TF 2.21's SavedModelBuilder lists an
+  // asset again in every add_meta_graph (TensorFlow's loader keeps a dict).
+  std::map<std::string, std::string> asset_paths;
   for (const AssetFileData& a : mg.assets) {
-    impl->asset_feeds.emplace_back(
-        a.tensor_name,
-        Tensor::Strings({JoinPath(JoinPath(dir, "assets"), a.filename)}).Reshaped(Shape{}).value());
+    asset_paths[a.tensor_name] = JoinPath(JoinPath(dir, "assets"), a.filename);
+  }
+  for (const auto& [tensor, file] : asset_paths) {
+    impl->asset_feeds.emplace_back(tensor, Tensor::Strings({file}).Reshaped(Shape{}).value());
   }
   const std::string variables = JoinPath(dir, "variables/variables");
   if (FileExists(variables + ".index")) {

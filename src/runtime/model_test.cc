@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "src/formats/example.h"
 
 namespace tfmodel {
@@ -246,6 +249,47 @@ TEST(Model, SignatureInputDtypeComesFromTheGraph) {
   ASSERT_FALSE(floats.ok());
   EXPECT_NE(floats.status().message().find("must be string, got float32"), std::string::npos)
       << floats.status().ToString();
+}
+
+}  // namespace
+}  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+// A text SavedModel whose init op stores its asset's path in a variable; the asset is listed
+// twice, as TF 2.21's SavedModelBuilder does in the MetaGraphs of a second add_meta_graph.
+constexpr const char* kAssetSavedModel = R"pb(
+saved_model_schema_version: 1
+meta_graphs {
+  meta_info_def { tags: "serve" }
+  graph_def {
+    node { name: "asset" op: "Const"
+           attr { key: "dtype" value { type: DT_STRING } }
+           attr { key: "value" value { tensor { dtype: DT_STRING tensor_shape {} string_val: "orig.txt" } } } }
+    node { name: "path" op: "VariableV2"
+           attr { key: "dtype" value { type: DT_STRING } } attr { key: "shape" value { shape {} } } }
+    node { name: "init" op: "Assign" input: "path" input: "asset" attr { key: "T" value { type: DT_STRING } } }
+    node { name: "main_op" op: "NoOp" input: "^init" }
+  }
+  collection_def { key: "saved_model_assets" value { any_list {
+    value { [type.googleapis.com/tensorflow.AssetFileDef] { tensor_info { name: "asset:0" } filename: "a.txt" } }
+    value { [type.googleapis.com/tensorflow.AssetFileDef] { tensor_info { name: "asset:0" } filename: "a.txt" } } } } }
+  collection_def { key: "saved_model_main_op" value { node_list { value: "main_op" } } }
+  signature_def { key: "serving_default" value {
+    outputs { key: "path" value { name: "path:0" dtype: DT_STRING } }
+    method_name: "tensorflow/serving/predict" } }
+})pb";
+
+TEST(Model, InitOpSeesEachAssetPathOnce) {
+  const std::string dir = ::testing::TempDir() + "asset_saved_model";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/saved_model.pbtxt") << kAssetSavedModel;
+  auto m = Model::Load(dir);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  auto out = (*m)->RunSignature("serving_default", {});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->at("path").flat<std::string>()[0], dir + "/assets/a.txt");
 }
 
 }  // namespace

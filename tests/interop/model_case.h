@@ -49,8 +49,10 @@ struct ModelCase {
   std::vector<Step> steps;
 };
 
+// `p` relative to the case dir, normalised ("case/../models/x" -> "models/x": asset paths the
+// model reports are compared as strings).
 inline std::string Resolve(const std::filesystem::path& dir, const std::string& p) {
-  return std::filesystem::path(p).is_absolute() ? p : (dir / p).string();
+  return std::filesystem::path(p).is_absolute() ? p : (dir / p).lexically_normal().string();
 }
 
 inline Result<ModelCase> LoadModelCase(const std::filesystem::path& dir) {

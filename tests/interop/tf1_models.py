@@ -19,6 +19,8 @@ Families:
           AvgPool, Reshape, dense, Softmax: SavedModel (strip_default_attrs) + frozen .pbtxt
   cnn_edge  SAME/VALID/explicit padding, strides, dilation, NCHW BiasAdd, FusedBatchNorm V1,
           LRN, resizes, MirrorPad: one frozen graph
+  init_assets  SavedModelBuilder main_op (tags serve) / legacy_init_op (tags train) and an asset
+          whose assets/ path the init ops store in a variable
   strings serialized tf.Example -> ParseExampleV2, StringJoin, DecodeBase64,
           StaticRegexFullMatch: a SavedModel as saved_model.pbtxt (as_text=True)
 
@@ -360,6 +362,53 @@ def families_cnn_edge(out):
     return case.finish(rel(case, pb))
 
 
+def families_init_assets(out):
+    """SavedModelBuilder's init ops and assets: main_op (tags serve) and legacy_init_op (tags
+    train) run after the restore, with the asset tensor fed its path under assets/."""
+    d = models_dir(out, "init_assets")
+    vocab = os.path.join(d, "vocab.txt")
+    with open(vocab, "w") as f:
+        f.write("a\nb\n")
+    export = os.path.join(d, "saved_model")
+    g = tf.Graph()
+    with g.as_default():
+        v = v1.get_variable("v", [3], initializer=v1.constant_initializer([1.0, 2.0, 3.0]),
+                            use_resource=False)
+        x = v1.placeholder(tf.float32, [None, 3], name="x")
+        y = tf.multiply(x, v, name="y")
+        asset = tf.constant(vocab, name="vocab_filename")
+        v1.add_to_collection(v1.GraphKeys.ASSET_FILEPATHS, asset)
+        asset_var = v1.Variable("", name="asset_path", use_resource=False)
+        main_op = tf.group(v1.assign(v, v * 10.0), v1.assign(asset_var, asset), name="main_op")
+        legacy = tf.group(v1.assign_add(v, [1.0, 1.0, 1.0]), v1.assign(asset_var, asset),
+                          name="legacy_init_op")
+        sig = v1.saved_model.signature_def_utils.predict_signature_def(
+            {"x": x}, {"y": y, "asset": asset_var.value()})
+        with session(g) as sess:
+            sess.run(v1.global_variables_initializer())
+            builder = v1.saved_model.builder.SavedModelBuilder(export)
+            builder.add_meta_graph_and_variables(
+                sess, ["serve"], signature_def_map={"serving_default": sig},
+                assets_collection=v1.get_collection(v1.GraphKeys.ASSET_FILEPATHS), main_op=main_op)
+            g.clear_collection("saved_model_main_op")  # one init op per MetaGraph
+            builder.add_meta_graph(["train"], signature_def_map={"train_default": sig},
+                                   assets_collection=v1.get_collection(v1.GraphKeys.ASSET_FILEPATHS),
+                                   legacy_init_op=legacy)
+            builder.save()
+    x_in = np.array([[1, 1, 1], [0.5, -1, 2]], np.float32)
+    n = 0
+    for name, tags, key in (("init_main_op", ["serve"], "serving_default"),
+                            ("init_legacy_op", ["train"], "train_default")):
+        case = Case(out, name)
+        with session(tf.Graph()) as sess:
+            mgd = v1.saved_model.loader.load(sess, tags, export)
+            Runner(case, sess, mgd).signature(key, [("x", x_in)])
+        if name == "init_main_op":
+            show_outputs(case, export)
+        n += case.finish(rel(case, export), load={"tags": tags})
+    return n
+
+
 def example(floats, label, word):
     ex = tf.train.Example()
     if floats is not None:  # absent: the default (present but empty is an error)
@@ -416,11 +465,12 @@ def families_strings(out):
     return case.finish(rel(case, export))
 
 
-FAMILIES = [families_seed, families_mlp, families_cnn, families_cnn_edge, families_strings]
+FAMILIES = [families_seed, families_mlp, families_cnn, families_cnn_edge, families_init_assets,
+            families_strings]
 CASE_NAMES = {"seed_ckpt_meta", "seed_ckpt_latest", "seed_ckpt_text_meta", "seed_frozen_import",
               "seed_frozen", "seed_saved_model", "seed_saved_model_base", "mlp_saved_model",
               "mlp_ckpt_meta", "mlp_frozen", "cnn_frozen_pbtxt", "cnn_saved_model",
-              "cnn_edge_frozen", "strings_saved_model_pbtxt"}
+              "cnn_edge_frozen", "init_main_op", "init_legacy_op", "strings_saved_model_pbtxt"}
 
 
 def main(argv):

@@ -31,7 +31,7 @@ TEST(Tf1Models, CasesArePresent) {
        {"seed_ckpt_meta", "seed_ckpt_latest", "seed_ckpt_text_meta", "seed_frozen_import",
         "seed_frozen", "seed_saved_model", "seed_saved_model_base", "mlp_saved_model",
         "mlp_ckpt_meta", "mlp_frozen", "cnn_frozen_pbtxt", "cnn_saved_model", "cnn_edge_frozen",
-        "strings_saved_model_pbtxt"}) {
+        "init_main_op", "init_legacy_op", "strings_saved_model_pbtxt"}) {
     EXPECT_TRUE(have.count(want)) << "case " << want << " missing under " << Root();
   }
 }
