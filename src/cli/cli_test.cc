@@ -263,6 +263,25 @@ TEST(Cli, BadModelsAndFeedsExitNonZeroNamingTheProblem) {
                       "--fetch pred:0"),
                  {"/nonexistent/ckpt"});
   }
+  {  // A GraphDef with variables runs once --checkpoint restores them (dtype from the graph).
+    const std::string mnist = corpus + "/cppflow/cppflow1/examples/mnist/";
+    const std::string zeros = ::testing::TempDir() + "cli_zeros.npy";
+    std::vector<double> z(784, 0.0);
+    ASSERT_TRUE(WriteNpy(zeros, Tensor::FromVector<double>(z, Shape({1, 784}))).ok());
+    CliRun ok = Exec("run " + mnist + "model.pb --checkpoint " + mnist +
+                     "checkpoint/train.ckpt --inputs input:0=" + zeros +
+                     " --fetch prediction:0 --json");
+    EXPECT_EQ(ok.code, 0) << ok.err;
+    EXPECT_NE(ok.out.find("\"dtype\": \"float64\", \"shape\": [1, 10]"), std::string::npos)
+        << ok.out;
+    // --input_exprs takes the dtype from the (not yet planned) placeholder; the shape is wrong.
+    expect_error(Exec("run " + mnist + "model.pb --checkpoint " + mnist +
+                      "checkpoint/train.ckpt --input_exprs 'input:0=[1.0]' --fetch prediction:0"),
+                 {"'input:0'", "(-1, 784)"});
+    expect_error(Exec("run " + mnist + "model.pb --inputs input:0=" + zeros +
+                      " --fetch prediction:0"),
+                 {"uninitialized"});
+  }
   const std::string rust = corpus + "/tensorflow-rust/test_resources/regression-model";
   expect_error(Exec("run " + rust + " --input_exprs 'x=[1.0]'"),
                {"available tag sets: {train,serve}"});

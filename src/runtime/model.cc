@@ -462,14 +462,9 @@ Result<std::map<std::string, Tensor>> Model::RunSignature(std::string_view key_v
 }
 
 Result<DataType> Model::TensorType(std::string_view tensor_name) const {
-  const GraphSession& session = *impl_->session;
+  GraphSession& session = *impl_->session;  // plans the node if no run has needed it yet
   TFM_ASSIGN_OR_RETURN(TensorRef t, session.graph().ResolveTensor(tensor_name));
-  const auto& types = session.output_types(t.node);
-  if (t.index < 0 || t.index >= static_cast<int>(types.size())) {
-    return NotFound("node '" + session.graph().node(t.node).name + "' has no output " +
-                    std::to_string(t.index));
-  }
-  return types[t.index];
+  return session.OutputType(t);
 }
 
 namespace {

@@ -215,6 +215,11 @@ TEST(Model, GraphDefWithVariablesRestoresLikeCppflow) {
   EXPECT_FALSE(uninitialized.ok()) << "ran without its variables";
   auto m = Model::Load(dir + "model.pb", {.checkpoint = dir + "checkpoint/train.ckpt"});
   ASSERT_TRUE(m.ok()) << m.status().ToString();
+  // Nothing has planned the placeholder yet: asking for its dtype plans it.
+  auto dtype = (*m)->TensorType("input:0");
+  ASSERT_TRUE(dtype.ok()) << dtype.status().ToString();
+  EXPECT_EQ(*dtype, DataType::kDouble);
+  EXPECT_FALSE((*m)->TensorType("input:1").ok());
   auto p = (*m)->Run({{"input:0", x}}, {"prediction:0"});
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   ASSERT_EQ(p->at(0).NumElements(), 10);
