@@ -5,7 +5,8 @@ is a directory OUT/<case>/ with case.json:
 
     {"model": PATH,                      # absolute, or relative to the case dir
      "load": {"tags": [...], "import_prefix": "import", "checkpoint": PATH},   # all optional
-     "needs_ops": ["RandomUniform"],     # ops tfmodel must have; else the C++ test skips, naming them
+     "needs_ops": ["RandomUniform"],     # ops tfmodel must have, else the C++ test skips
+     "needs_reason": "random-ops branch",  # ... naming them and where they come from
      "rtol": 1e-5, "atol": 1e-6,         # float comparison (ints, bools, strings: exact)
      "steps": [                          # run in order on ONE loaded model (state carries over)
         {"run": {"feeds": [T...], "fetches": [T...], "targets": ["node", ...]}},

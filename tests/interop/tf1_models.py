@@ -154,7 +154,8 @@ def families_seed(out):
             try:
                 for i in range(1, 4):  # max_to_keep=1: only test-model-3 stays
                     sess.run(train_op, feed_dict={X: feed_X, y: feed_y})
-                    saver.save(sess, "./model_ckpt/test-model", global_step=i, write_meta_graph=True)
+                    saver.save(sess, "./model_ckpt/test-model", global_step=i,
+                               write_meta_graph=True)
             finally:
                 os.chdir(cwd)
             # The tutorial imports a .meta of another step, then restores the latest checkpoint.
@@ -166,9 +167,11 @@ def families_seed(out):
             os.makedirs(os.path.join(d, "model_pb"))
             with open(os.path.join(d, "model_pb", "test-model.pb"), "wb") as f:
                 f.write(constant_graph.SerializeToString())
-            save_saved_model(sess, os.path.join(d, "saved_model", "1"), {"input": X}, {"output": pred})
+            save_saved_model(sess, os.path.join(d, "saved_model", "1"), {"input": X},
+                             {"output": pred})
             sess.run(train_op, feed_dict={X: feed_X, y: feed_y})  # version 2 differs
-            save_saved_model(sess, os.path.join(d, "saved_model", "2"), {"input": X}, {"output": pred})
+            save_saved_model(sess, os.path.join(d, "saved_model", "2"), {"input": X},
+                             {"output": pred})
     assert sorted(os.listdir(ckpt_dir)) == [
         "checkpoint", "test-model-3.data-00000-of-00001", "test-model-3.index",
         "test-model-3.meta", "test-model-text.meta", "test-model.meta"], os.listdir(ckpt_dir)
@@ -225,7 +228,8 @@ def families_seed(out):
 
 def dense(x, n_out, name, activation=None):
     with v1.variable_scope(name):
-        w = v1.get_variable("kernel", [x.shape[-1], n_out], initializer=v1.glorot_uniform_initializer())
+        w = v1.get_variable("kernel", [x.shape[-1], n_out],
+                            initializer=v1.glorot_uniform_initializer())
         b = v1.get_variable("bias", [n_out], initializer=v1.random_normal_initializer(stddev=0.1))
         y = tf.nn.bias_add(tf.matmul(x, w), b)
         return activation(y) if activation else y
@@ -279,11 +283,12 @@ def families_cnn(out):
         k = v1.get_variable("conv/kernel", [3, 3, 3, 8], initializer=init)
         b = v1.get_variable("conv/bias", [8], initializer=init)
         y = tf.nn.bias_add(tf.nn.conv2d(x, k, strides=[1, 1, 1, 1], padding="SAME"), b)
-        scale = v1.get_variable("bn/gamma", [8], initializer=v1.random_uniform_initializer(0.5, 1.5))
+        scale = v1.get_variable("bn/gamma", [8],
+                                initializer=v1.random_uniform_initializer(0.5, 1.5))
         offset = v1.get_variable("bn/beta", [8], initializer=init)
         mean = v1.get_variable("bn/moving_mean", [8], initializer=init, trainable=False)
-        var = v1.get_variable("bn/moving_variance", [8], initializer=v1.random_uniform_initializer(0.5, 2),
-                              trainable=False)
+        var = v1.get_variable("bn/moving_variance", [8],
+                              initializer=v1.random_uniform_initializer(0.5, 2), trainable=False)
         y, _, _ = v1.nn.fused_batch_norm(y, scale, offset, mean=mean, variance=var, epsilon=1e-3,
                                          is_training=False)
         y = tf.nn.relu6(y)
@@ -336,21 +341,26 @@ def families_cnn_edge(out):
             "conv_even_same": tf.nn.conv2d(x, const("k2", 2, 2, 4, 6), 1, "SAME"),
             "conv_dilated": tf.nn.conv2d(x, const("k3", 3, 3, 4, 6), 1, "SAME", dilations=2),
             "conv_s2_valid": tf.nn.conv2d(x, const("k4", 3, 3, 4, 5), [1, 2, 3, 1], "VALID"),
-            "conv_explicit": tf.nn.conv2d(x, const("k5", 3, 3, 4, 3), 1, [[0, 0], [1, 2], [2, 0], [0, 0]]),
-            "depthwise_s2_same": tf.nn.depthwise_conv2d(x, const("dk", 3, 3, 4, 2), [1, 2, 2, 1], "SAME"),
+            "conv_explicit": tf.nn.conv2d(x, const("k5", 3, 3, 4, 3), 1,
+                                          [[0, 0], [1, 2], [2, 0], [0, 0]]),
+            "depthwise_s2_same": tf.nn.depthwise_conv2d(x, const("dk", 3, 3, 4, 2), [1, 2, 2, 1],
+                                                        "SAME"),
             "avg_s2_same": tf.nn.avg_pool2d(x, 3, 2, "SAME"),  # divides by the in-bounds count
             "max_s2_same": tf.nn.max_pool2d(x, 3, 2, "SAME"),
             "max_valid_rect": tf.nn.max_pool2d(x, [2, 3], [1, 2], "VALID"),
-            "bias_nchw": tf.nn.bias_add(tf.transpose(x, [0, 3, 1, 2]), const("b", 4), data_format="NCHW"),
+            "bias_nchw": tf.nn.bias_add(tf.transpose(x, [0, 3, 1, 2]), const("b", 4),
+                                        data_format="NCHW"),
             "fused_bn_v1": tf.raw_ops.FusedBatchNorm(
                 x=x, scale=const("s", 4) + 1, offset=const("o", 4), mean=const("m", 4),
                 variance=tf.abs(const("v", 4)) + 0.5, epsilon=1e-3, is_training=False)[0],
             "global_mean": tf.reduce_mean(x, [1, 2]),
-            "lrn": tf.nn.local_response_normalization(x, depth_radius=2, bias=1.0, alpha=0.1, beta=0.75),
+            "lrn": tf.nn.local_response_normalization(x, depth_radius=2, bias=1.0, alpha=0.1,
+                                                      beta=0.75),
             "resize_half_pixel": v1.image.resize_bilinear(x, [7, 13], half_pixel_centers=True),
             "resize_align": v1.image.resize_bilinear(x, [7, 13], align_corners=True),
             "resize_nearest": v1.image.resize_nearest_neighbor(x, [15, 6]),
-            "leaky_elu_selu": tf.concat([tf.nn.leaky_relu(x, 0.1), tf.nn.elu(x), tf.nn.selu(x)], -1),
+            "leaky_elu_selu": tf.concat([tf.nn.leaky_relu(x, 0.1), tf.nn.elu(x), tf.nn.selu(x)],
+                                        -1),
             "mirror_pad": tf.pad(x, [[0, 0], [2, 1], [1, 2], [0, 0]], mode="REFLECT"),
         }
         outs = {"out_" + k: tf.identity(v, name="out_" + k) for k, v in outs.items()}
@@ -391,9 +401,10 @@ def families_init_assets(out):
                 sess, ["serve"], signature_def_map={"serving_default": sig},
                 assets_collection=v1.get_collection(v1.GraphKeys.ASSET_FILEPATHS), main_op=main_op)
             g.clear_collection("saved_model_main_op")  # one init op per MetaGraph
-            builder.add_meta_graph(["train"], signature_def_map={"train_default": sig},
-                                   assets_collection=v1.get_collection(v1.GraphKeys.ASSET_FILEPATHS),
-                                   legacy_init_op=legacy)
+            builder.add_meta_graph(
+                ["train"], signature_def_map={"train_default": sig},
+                assets_collection=v1.get_collection(v1.GraphKeys.ASSET_FILEPATHS),
+                legacy_init_op=legacy)
             builder.save()
     x_in = np.array([[1, 1, 1], [0.5, -1, 2]], np.float32)
     n = 0
@@ -442,9 +453,9 @@ def families_strings(out):
             sess.run(v1.global_variables_initializer())
             save_saved_model(sess, os.path.join(d, "saved_model"), {"examples": examples},
                              {"score": score, "label": label, "word": word},
-                             extra_signatures={"strings": ({"text": text, "b64": b64, "examples": examples},
-                                                           {"joined": joined, "decoded": decoded,
-                                                            "matched": matched})},
+                             extra_signatures={"strings": (
+                                 {"text": text, "b64": b64, "examples": examples},
+                                 {"joined": joined, "decoded": decoded, "matched": matched})},
                              as_text=True)
     export = os.path.join(d, "saved_model")
     assert os.path.exists(os.path.join(export, "saved_model.pbtxt")), os.listdir(export)

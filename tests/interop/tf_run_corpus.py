@@ -173,13 +173,15 @@ def saved_model_case(out, name, export_dir, steps, tags=("serve",), load_dir=Non
 
 def case_cppflow_frozen_graph(out, c):
     x = normal(rng_for("cppflow"), (3, 5))
-    return frozen_case(out, c, "cppflow_frozen_graph", "cppflow/examples/load_frozen_graph/model.pb",
+    return frozen_case(out, c, "cppflow_frozen_graph",
+                       "cppflow/examples/load_frozen_graph/model.pb",
                        [("x:0", x)], ["Identity:0"])
 
 
 def case_cppflow1_load_model(out, c):
     a = np.arange(100, dtype=np.float32).reshape(1, 100)
-    return frozen_case(out, c, "cppflow1_load_model", "cppflow/cppflow1/examples/load_model/model.pb",
+    return frozen_case(out, c, "cppflow1_load_model",
+                       "cppflow/cppflow1/examples/load_model/model.pb",
                        [("input_a:0", a), ("input_b:0", a * 0.5)], ["result:0"])
 
 
@@ -210,8 +212,11 @@ def case_cppflow1_mnist_pb(out, c):
 
 def onnx_frozen(out, c, model, extra_feeds=(), needs_ops=()):
     x = normal(rng_for(model), (1, 784))
-    fields = {"needs_ops": list(needs_ops), "needs_reason": "random-ops branch"} if needs_ops else {}
-    return frozen_case(out, c, f"onnx_{model.replace('-', '_')}", f"tensorflow-onnx/tests/models/{model}/frozen.pb",
+    fields = {}
+    if needs_ops:
+        fields = {"needs_ops": list(needs_ops), "needs_reason": "random-ops branch"}
+    return frozen_case(out, c, f"onnx_{model.replace('-', '_')}",
+                       f"tensorflow-onnx/tests/models/{model}/frozen.pb",
                        [("X:0", x), *extra_feeds], ["output:0"], **fields)
 
 
@@ -224,8 +229,8 @@ def case_onnx_ae0(out, c):
 
 
 def case_onnx_gru(out, c):
-    # Dropout draws from RandomUniform. keep_prob 1: the dropout mask floor(keep_prob + U[0,1)) is all ones, so TF's output does
-    # not depend on the random draw.
+    # Dropout draws from RandomUniform. keep_prob 1: the dropout mask floor(keep_prob + U[0,1))
+    # is all ones, so TF's output does not depend on the random draw.
     return onnx_frozen(out, c, "gru", [("keep_prob:0", np.float32(1.0))], ["RandomUniform"])
 
 
@@ -237,12 +242,14 @@ REGRESSION_X = np.linspace(-2, 3, 6, dtype=np.float32)
 
 
 def case_onnx_regression_frozen(out, c):
-    return frozen_case(out, c, "onnx_regression_frozen", "tensorflow-onnx/tests/models/regression/graphdef/frozen.pb",
+    return frozen_case(out, c, "onnx_regression_frozen",
+                       "tensorflow-onnx/tests/models/regression/graphdef/frozen.pb",
                        [("X:0", REGRESSION_X)], ["pred:0"])
 
 
 def case_onnx_regression_meta(out, c):
-    return meta_case(out, c, "onnx_regression_meta", "tensorflow-onnx/tests/models/regression/checkpoint/model.meta",
+    return meta_case(out, c, "onnx_regression_meta",
+                     "tensorflow-onnx/tests/models/regression/checkpoint/model.meta",
                      [("X:0", REGRESSION_X)], ["pred:0", "W:0", "b:0"])
 
 
@@ -251,7 +258,8 @@ def case_onnx_regression_saved_model(out, c):
         r.signature("serving_default", [("X", REGRESSION_X)])
         r.run([("X:0", REGRESSION_X.reshape(3, 2))], ["pred:0"])
     return saved_model_case(out, "onnx_regression_saved_model",
-                            os.path.join(c, "tensorflow-onnx/tests/models/regression/saved_model"), steps)
+                            os.path.join(c, "tensorflow-onnx/tests/models/regression/saved_model"),
+                            steps)
 
 
 def case_onnx_redundant_inputs(out, c):
@@ -259,7 +267,8 @@ def case_onnx_redundant_inputs(out, c):
     def steps(r):
         r.signature("serving_default", [("x", normal(rng, (1, 10))), ("y", normal(rng, (1, 10)))])
     return saved_model_case(out, "onnx_redundant_inputs",
-                            os.path.join(c, "tensorflow-onnx/tests/models/saved_model_with_redundant_inputs"), steps)
+                            os.path.join(c, "tensorflow-onnx/tests/models/"
+                                            "saved_model_with_redundant_inputs"), steps)
 
 
 def case_rust_addition(out, c):
@@ -268,8 +277,10 @@ def case_rust_addition(out, c):
 
 
 def case_rust_multiplication(out, c):
-    return frozen_case(out, c, "rust_multiplication", "tensorflow-rust/tensorflow-sys/examples/assets/multiplication.pb",
-                       [("a:0", np.array([1, 2, 3], np.float32)), ("b:0", np.array([4, 5, 6], np.float32))],
+    return frozen_case(out, c, "rust_multiplication",
+                       "tensorflow-rust/tensorflow-sys/examples/assets/multiplication.pb",
+                       [("a:0", np.array([1, 2, 3], np.float32)),
+                        ("b:0", np.array([4, 5, 6], np.float32))],
                        ["c:0"])
 
 
@@ -278,7 +289,8 @@ def case_rust_regression_model(out, c):
         x = np.array([2.0, -1.0, 0.5], np.float32)
         r.signature("tensorflow/serving/regress", [("x", x), ("y", x * 0.1 + 0.3)])
         r.run([("x:0", np.float32(2.0))], ["y_hat:0"])
-    return saved_model_case(out, "rust_regression_model", os.path.join(c, "tensorflow-rust/test_resources/regression-model"),
+    return saved_model_case(out, "rust_regression_model",
+                            os.path.join(c, "tensorflow-rust/test_resources/regression-model"),
                             steps, tags=("train", "serve"))
 
 
@@ -317,7 +329,8 @@ def case_tfnet_example1(out, c):
         r = Runner(case, sess, mgd)
         r.restore(sd.filename_tensor_name, sd.restore_op_name, "ckpt/variables")
         rng = rng_for("example1")
-        r.signature("serving_default", [("sp", normal(rng, (3, 96))), ("fuel", normal(rng, (3, 96)))])
+        r.signature("serving_default",
+                    [("sp", normal(rng, (3, 96))), ("fuel", normal(rng, (3, 96)))])
     show_outputs(case, export_dir)
     return case.finish(export_dir)
 
@@ -348,16 +361,19 @@ def tfnet_graph_case(out, c, name, feeds, fetches, needs_ops=(), shapes=None):
 
 def case_tfnet_xor(out, c):
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
-    return tfnet_graph_case(out, c, "xor", [("Placeholder:0", x), ("Placeholder_1:0", np.array([0, 1, 1, 0], np.int32))],
+    return tfnet_graph_case(out, c, "xor", [("Placeholder:0", x),
+                                            ("Placeholder_1:0", np.array([0, 1, 1, 0], np.int32))],
                             ["Sigmoid:0", "loss:0"])
 
 
 def case_tfnet_cond_test(out, c):
-    return tfnet_graph_case(out, c, "cond_test", [], ["cond/Merge:0"], needs_ops=["Switch", "Merge"])
+    return tfnet_graph_case(out, c, "cond_test", [], ["cond/Merge:0"],
+                            needs_ops=["Switch", "Merge"])
 
 
 def case_tfnet_word2vec(out, c):
-    return tfnet_graph_case(out, c, "word2vec", [("Placeholder:0", np.array([3, 1, 4, 1, 5], np.int32))],
+    return tfnet_graph_case(out, c, "word2vec",
+                            [("Placeholder:0", np.array([3, 1, 4, 1, 5], np.int32))],
                             ["embedding_lookup:0"])
 
 
@@ -382,7 +398,8 @@ def every_signature(r, batch=3):
             graph_shape = t.shape
             shape = [batch] if graph_shape.rank is None else [
                 batch if d is None else d for d in graph_shape.as_list()]
-            inputs.append((k, np.linspace(-1, 5, int(np.prod(shape)), dtype=np.float32).reshape(shape)))
+            values = np.linspace(-1, 5, int(np.prod(shape)), dtype=np.float32)
+            inputs.append((k, values.reshape(shape)))
         r.signature(key, inputs)
 
 
@@ -398,8 +415,8 @@ def half_plus_two_case(out, c, variant, version="00000123", base=False):
     fields = {}
     if "mkl" in variant:  # its legacy_init_op re-runs every initializer, RandomUniform ones too
         fields = {"needs_ops": ["RandomUniform"], "needs_reason": "random-ops branch"}
-    return saved_model_case(out, variant.replace("saved_model_", ""), os.path.join(d, version), steps,
-                            load_dir=d if base else None, **fields)
+    return saved_model_case(out, variant.replace("saved_model_", ""), os.path.join(d, version),
+                            steps, load_dir=d if base else None, **fields)
 
 
 def make_half_plus_two_cases():
@@ -421,7 +438,8 @@ def make_half_plus_two_cases():
 
 
 def case_half_plus_three(out, c):
-    return saved_model_case(out, "half_plus_three", os.path.join(c, SERVING, "saved_model_half_plus_three/00000123"),
+    return saved_model_case(out, "half_plus_three",
+                            os.path.join(c, SERVING, "saved_model_half_plus_three/00000123"),
                             every_signature)
 
 
@@ -430,7 +448,8 @@ def case_matrix_half_plus_two(out, c):
     def steps(r):
         r.signature("serving_default", [("x", x)])
     return saved_model_case(out, "matrix_half_plus_two",
-                            os.path.join(c, "tensorflow-serving/batching/testdata/matrix_half_plus_two/1"), steps)
+                            os.path.join(c, "tensorflow-serving/batching/testdata/"
+                                            "matrix_half_plus_two/1"), steps)
 
 
 def case_counter(out, c):
@@ -440,16 +459,18 @@ def case_counter(out, c):
                             ("incr_counter", []), ("get_counter", []),
                             ("incr_counter_by", [("delta", np.float32(-0.5))])]:
             r.signature(key, inputs)
-    return saved_model_case(out, "counter", os.path.join(c, SERVING, "saved_model_counter/00000123"), steps)
+    return saved_model_case(out, "counter",
+                            os.path.join(c, SERVING, "saved_model_counter/00000123"), steps)
 
 
 def case_legacy_half_plus_two(out, c):
     """Pre-SavedModel export: export.meta + a V2 checkpoint with prefix "export"."""
-    return meta_case(out, c, "legacy_half_plus_two", f"{SERVING}/half_plus_two/00000123/export.meta",
+    return meta_case(out, c, "legacy_half_plus_two",
+                     f"{SERVING}/half_plus_two/00000123/export.meta",
                      [("Placeholder:0", np.array([1, 2, 3], np.float32))], ["Add:0"])
 
 
-def v1_checkpoint_case(out, c, name, rel, feeds, fetches, contains):
+def v1_checkpoint_case(out, c, name, rel, ckpt_name, feeds, fetches, contains):
     """TensorFlow still reads V1 checkpoints; tfmodel refuses them with a clear error."""
     case = Case(out, name)
     path = os.path.join(c, rel)
@@ -457,24 +478,28 @@ def v1_checkpoint_case(out, c, name, rel, feeds, fetches, contains):
     with g.as_default():
         saver = v1.train.import_meta_graph(read_meta_graph(path))
     with session(g) as sess:
-        saver.restore(sess, os.path.join(os.path.dirname(path), "export" if "bad" in name else "export-00000-of-00001"))
+        saver.restore(sess, os.path.join(os.path.dirname(path), ckpt_name))
         Runner(case, sess).run(feeds, fetches)
     return case.finish(path, expect_load_error=contains)
 
 
 def case_bad_half_plus_two(out, c):
-    return v1_checkpoint_case(out, c, "bad_half_plus_two", f"{SERVING}/bad_half_plus_two/00000123/export.meta",
+    return v1_checkpoint_case(out, c, "bad_half_plus_two",
+                              f"{SERVING}/bad_half_plus_two/00000123/export.meta", "export",
                               [("Placeholder:0", np.array([1, 2], np.float32))], ["Add:0"],
                               ["V1", "export"])
 
 
 def case_session_bundle_half_plus_two(out, c):
     return v1_checkpoint_case(out, c, "session_bundle_half_plus_two",
-                              "tensorflow-serving/session_bundle/testdata/half_plus_two/00000123/export.meta",
-                              [("x:0", np.array([[1], [2]], np.float32))], ["y:0"], ["V1", "export-00000-of-00001"])
+                              "tensorflow-serving/session_bundle/testdata/half_plus_two/00000123/"
+                              "export.meta", "export-00000-of-00001",
+                              [("x:0", np.array([[1], [2]], np.float32))], ["y:0"],
+                              ["V1", "export-00000-of-00001"])
 
 
-CASES = [v for k, v in sorted(globals().items()) if k.startswith("case_")] + make_half_plus_two_cases()
+CASES = ([v for k, v in sorted(globals().items()) if k.startswith("case_")] +
+         make_half_plus_two_cases())
 
 
 def check_show_against_cli(out, c):
@@ -485,7 +510,8 @@ def check_show_against_cli(out, c):
                          check=True, env=dict(os.environ, PYTHONHASHSEED="0")).stdout
     with open(os.path.join(out, "half_plus_two_cpu", "saved_model_cli.txt")) as f:
         want = f.read()
-    strip = lambda s: [l for l in s.splitlines() if "contains the following ops" not in l]  # noqa: E731
+    def strip(s):  # the ops line prints a Python set, in hash order
+        return [line for line in s.splitlines() if "contains the following ops" not in line]
     assert strip(got) == strip(want), "saved_model_cli output differs from _show_all"
 
 
