@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   rc->add_option("--input_exprs", run.input_exprs, "'key=[[1,2],[3,4]];key2=2.5'");
   rc->add_option("--fetch", run.fetch, "Tensors to compute ('node:0,other:0'), or output keys");
   rc->add_option("--outdir", run.outdir, "Write one .npy per output into this directory");
-  rc->add_option("--checkpoint", run.checkpoint, "Checkpoint prefix for a .meta");
+  rc->add_option("--checkpoint", run.checkpoint,
+                 "Checkpoint prefix for a .meta or a GraphDef with variables");
   rc->add_flag("--json", run.json, "Print JSON: {\"outputs\":{NAME:{dtype,shape,values}}}");
 
   tfmodel::cli::DemoOptions demo;

@@ -43,7 +43,7 @@ class GraphIR {
     // Prepended with "/" to every imported node name (TensorFlow's default is "import").
     std::string prefix;
     // Tensor names of the imported GraphDef ("x:0", "x", or "^x") replaced by tensors already
-    // in this graph (names in this graph). Keys missing from the GraphDef are an error.
+    // in this graph (names in this graph). Keys whose node the GraphDef lacks are an error.
     std::map<std::string, std::string> input_map;
   };
 

@@ -138,6 +138,18 @@ Status GraphSession::PlanNode(int id) {
   return Status::Ok();
 }
 
+Result<DataType> GraphSession::OutputType(const TensorRef& t) {
+  if (t.node < 0 || t.node >= graph_.num_nodes()) return InvalidArgument("no such node");
+  std::lock_guard<std::mutex> lock(plan_mu_);
+  TFM_RETURN_IF_ERROR(EnsurePlanned({t.node}));
+  const std::vector<DataType>& types = planned_[t.node].output_types;
+  if (t.index < 0 || t.index >= static_cast<int>(types.size())) {
+    return NotFound("node '" + graph_.node(t.node).name + "' has " + std::to_string(types.size()) +
+                    " outputs, not an output " + std::to_string(t.index));
+  }
+  return types[t.index];
+}
+
 Result<std::shared_ptr<const GraphSession::Plan>> GraphSession::GetPlan(
     const std::vector<std::string>& feed_names, const std::vector<std::string>& fetches,
     const std::vector<std::string>& targets) {

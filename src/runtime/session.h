@@ -42,8 +42,11 @@ class GraphSession {
 
   const GraphIR& graph() const { return graph_; }
   ResourceMgr& resources() { return resources_; }
-  // Output dtypes of node `id` as planned.
+  // Output dtypes of node `id` as planned (empty if not planned yet: see OutputType).
   const std::vector<DataType>& output_types(int id) const { return planned_[id].output_types; }
+  // The dtype of output `t.index` of `t.node`, planning the node (and its inputs) if needed.
+  // Errors name the node.
+  Result<DataType> OutputType(const TensorRef& t);
 
  private:
   struct PlannedNode {
