@@ -292,5 +292,60 @@ TEST(Cli, BadModelsAndFeedsExitNonZeroNamingTheProblem) {
                {"no input 'z'"});
 }
 
+// The tf-onnx regression model (TF 1.11) in three formats, converted between them by the CLI:
+// pred = X * W + b with W = 0.21396178, b = 1.0495254 (decoded from its checkpoint).
+TEST(Cli, FreezeAndConvertBetweenTheThreeFormats) {
+  const std::string base = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-onnx/tests/models/regression/";
+  const std::string dir = ::testing::TempDir() + "cli_convert";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string expect = std::to_string(2 * 0.21396178f + 1.0495254f).substr(0, 6);
+  // .meta + checkpoint -> frozen pb, run by tensor names.
+  CliRun f = Exec("freeze " + base + "checkpoint/model.meta --output_node_names pred --output " + dir + "/m.pb");
+  ASSERT_EQ(f.code, 0) << f.err;
+  CliRun r = Exec("run " + dir + "/m.pb --input_exprs 'X:0=[[2.0]]' --fetch pred:0");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(expect), std::string::npos) << r.out << " want " << expect;
+  // SavedModel -> checkpoint (keys W and b), and the frozen pb -> SavedModel with a guessed signature.
+  CliRun c = Exec("convert " + base + "saved_model --to checkpoint --output " + dir + "/ckpt/model");
+  ASSERT_EQ(c.code, 0) << c.err;
+  CliRun i = Exec("inspect-checkpoint " + dir + "/ckpt --json --all");
+  ASSERT_EQ(i.code, 0) << i.err;
+  EXPECT_NE(i.out.find("{\"name\": \"W\", \"dtype\": \"float32\", \"shape\": [], \"values\": [0.21396178]}"),
+            std::string::npos) << i.out;
+  CliRun s = Exec("convert " + dir + "/m.pb --to saved_model --output " + dir + "/sm");
+  ASSERT_EQ(s.code, 0) << s.err;
+  CliRun rs = Exec("run " + dir + "/sm --input_exprs 'X=[[2.0]]'");
+  ASSERT_EQ(rs.code, 0) << rs.err;
+  EXPECT_NE(rs.out.find(expect), std::string::npos) << rs.out;
+  // Errors: unknown output, an existing SavedModel directory, a frozen graph to a checkpoint.
+  CliRun bad = Exec("freeze " + base + "checkpoint/model.meta --output_node_names nope --output " + dir + "/x.pb");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("'nope'"), std::string::npos) << bad.err;
+  CliRun exists = Exec("convert " + dir + "/m.pb --to saved_model --output " + dir + "/sm");
+  EXPECT_EQ(exists.code, 1);
+  EXPECT_NE(exists.err.find("already exists"), std::string::npos) << exists.err;
+  CliRun frozen = Exec("convert " + dir + "/m.pb --to checkpoint --output " + dir + "/x");
+  EXPECT_EQ(frozen.code, 1);
+  EXPECT_NE(frozen.err.find("no variables"), std::string::npos) << frozen.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/x.pb"));
+}
+
+// `tfmodel demo`: the seed workflow runs end to end and says what each step did.
+TEST(Cli, DemoRunsTheSeedWorkflow) {
+  const std::string dir = ::testing::TempDir() + "cli_demo";
+  CliRun d = Exec("demo --workdir " + dir);
+  ASSERT_EQ(d.code, 0) << d.err << d.out;
+  for (const char* want : {"test-model-2.meta", "import/input:0 -> import/output:0",
+                           "method_name: \"tensorflow/serving/predict\"", "test-model-dir/2",
+                           "import/beta is a constant and did not change", "beta trainable: changed",
+                           "beta frozen (trainable=false): unchanged"}) {
+    EXPECT_NE(d.out.find(want), std::string::npos) << want << "\n" << d.out;
+  }
+  // max_to_keep=1: only the last checkpoint is left.
+  EXPECT_FALSE(std::filesystem::exists(dir + "/model_ckpt/test-model-1.index"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/model_ckpt/test-model-2.index"));
+}
+
 }  // namespace
 }  // namespace tfmodel

@@ -131,10 +131,7 @@ const char* KindName(Model::Kind k) {
 
 int Show(const ShowOptions& o, std::FILE* out) {
   auto info_or = InspectModel(o.path);
-  if (!info_or.ok()) {
-    std::fprintf(stderr, "tfmodel: %s\n", info_or.status().ToString().c_str());
-    return 1;
-  }
+  if (!info_or.ok()) return Fail(info_or.status());
   const ModelInfo& info = *info_or;
   std::string text;
   if (o.json) {
