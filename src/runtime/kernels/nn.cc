@@ -169,7 +169,7 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
   const bool pointwise = kh == 1 && kw == 1 && a.sh == 1 && a.sw == 1 && wy.pad_before == 0 &&
                          wx.pad_before == 0 && wy.out == h && wx.out == w;
   if (pointwise) {  // the input already is the im2col matrix
-    gemm::Gemm<T>(in, filt, out, nb * pixels, ch, oc);
+    gemm::Gemm<T>(in, filt, out, nb * pixels, ch, oc, c.thread_pool());
     return Status::Ok();
   }
   // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile).
@@ -195,7 +195,8 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
           }
         }
       }
-      gemm::Gemm<T>(cols.data(), filt, out + (b * pixels + r0) * oc, r1 - r0, patch, oc);
+      gemm::Gemm<T>(cols.data(), filt, out + (b * pixels + r0) * oc, r1 - r0, patch, oc,
+                    c.thread_pool());
     }
   }
   return Status::Ok();
