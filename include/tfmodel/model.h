@@ -61,6 +61,10 @@ class Model {
     // without an enclosing graph; kept for symmetry with tf.import_graph_def).
     // .meta: the checkpoint prefix to restore; empty = latest checkpoint beside the .meta.
     std::string checkpoint;
+    // Threads for running independent nodes and splitting large kernels (MatMul, Conv2D),
+    // counting the thread that calls Run: 0 = the machine's hardware concurrency, 1 = run
+    // everything on the calling thread.
+    int num_threads = 0;
   };
 
   // Detects the format: a directory (SavedModel, or a base of numeric versions), a .meta, or

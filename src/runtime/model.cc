@@ -70,6 +70,7 @@ std::map<std::string, std::vector<std::string>> NodeCollectionsOf(const MetaGrap
 // `roots` null: plan every node at load (frozen graphs). Otherwise plan what the roots need at
 // load and the rest when first run (graphs that also carry training ops).
 Result<std::unique_ptr<GraphSession>> MakeSession(const GraphDefData& def, const std::string& what,
+                                                  const Model::LoadOptions& load,
                                                   const std::string& prefix = "",
                                                   const std::vector<std::string>* roots = nullptr) {
   Graph g;
@@ -77,7 +78,7 @@ Result<std::unique_ptr<GraphSession>> MakeSession(const GraphDefData& def, const
   options.prefix = prefix;
   Status s = g.Import(def, options);
   if (!s.ok()) return s.WithContext(what);
-  auto session = GraphSession::Create(std::move(g), roots);
+  auto session = GraphSession::Create(std::move(g), roots, {.num_threads = load.num_threads});
   if (!session.ok()) {
     std::string hint;
     for (const auto& n : def.nodes) {
@@ -207,7 +208,7 @@ Result<std::unique_ptr<Model>> Model::LoadFrozenGraph(std::string_view path_view
   auto impl = std::make_unique<Impl>();
   impl->kind = Kind::kFrozenGraph;
   impl->path = path;
-  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(def, "loading " + path, options.import_prefix));
+  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(def, "loading " + path, options, options.import_prefix));
   return std::unique_ptr<Model>(new Model(std::move(impl)));
 }
 
@@ -222,7 +223,7 @@ Result<std::unique_ptr<Model>> Model::LoadMetaGraph(std::string_view meta_view,
   impl->signatures = SignaturesOf(mg);
   impl->collections = NodeCollectionsOf(mg);
   const std::vector<std::string> roots = LoadRoots(mg);
-  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading " + meta, "", &roots));
+  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading " + meta, options, "", &roots));
   std::string prefix = options.checkpoint;
   if (prefix.empty()) {
     std::string beside = meta.substr(0, meta.size() - 5);  // "model.ckpt-5.meta" -> prefix
@@ -272,7 +273,7 @@ Result<std::unique_ptr<Model>> Model::LoadSavedModel(std::string_view dir_view,
   impl->signatures = SignaturesOf(mg);
   impl->collections = NodeCollectionsOf(mg);
   const std::vector<std::string> roots = LoadRoots(mg);
-  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading SavedModel " + dir, "", &roots));
+  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading SavedModel " + dir, options, "", &roots));
   for (const AssetFileData& a : mg.assets) {
     impl->asset_feeds.emplace_back(
         a.tensor_name,
