@@ -63,6 +63,10 @@ class Model {
     // save/Const:0 + save/restore_all when it has them, else by variable name; empty = the
     // variables stay uninitialised.
     std::string checkpoint;
+    // Threads for running independent nodes and splitting large kernels (MatMul, Conv2D),
+    // counting the thread that calls Run: 0 = the machine's hardware concurrency, 1 = run
+    // everything on the calling thread.
+    int num_threads = 0;
   };
 
   // Detects the format: a directory (SavedModel, or a base of numeric versions), a .meta, or

@@ -71,6 +71,7 @@ std::map<std::string, std::vector<std::string>> NodeCollectionsOf(const MetaGrap
 // `roots` null: plan every node at load (frozen graphs). Otherwise plan what the roots need at
 // load and the rest when first run (graphs that also carry training ops).
 Result<std::unique_ptr<GraphSession>> MakeSession(const GraphDefData& def, const std::string& what,
+                                                  const Model::LoadOptions& load,
                                                   const std::string& prefix = "",
                                                   const std::vector<std::string>* roots = nullptr) {
   GraphIR g;
@@ -78,7 +79,7 @@ Result<std::unique_ptr<GraphSession>> MakeSession(const GraphDefData& def, const
   options.prefix = prefix;
   Status s = g.Import(def, options);
   if (!s.ok()) return s.WithContext(what);
-  auto session = GraphSession::Create(std::move(g), roots);
+  auto session = GraphSession::Create(std::move(g), roots, {.num_threads = load.num_threads});
   if (!session.ok()) {
     std::string hint;
     for (const auto& n : def.nodes) {
@@ -295,7 +296,7 @@ Result<std::unique_ptr<Model>> Model::LoadFrozenGraph(std::string_view path_view
   // carries initializers and training ops: plan only what runs.
   const bool variables = HasVariables(def);
   const std::vector<std::string> none;
-  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(def, "loading " + path, options.import_prefix,
+  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(def, "loading " + path, options, options.import_prefix,
                                                   variables ? &none : nullptr));
   if (!options.checkpoint.empty()) {
     if (!variables) {
@@ -325,7 +326,7 @@ Result<std::unique_ptr<Model>> Model::LoadMetaGraph(std::string_view meta_view,
   // The checkpoint first: a V1 one is better reported as such than by its restore ops.
   TFM_ASSIGN_OR_RETURN(const std::string prefix, CheckpointForMeta(meta, mg, options.checkpoint));
   const std::vector<std::string> roots = LoadRoots(mg);
-  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading " + meta, "", &roots));
+  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading " + meta, options, "", &roots));
   if (prefix.empty()) return std::unique_ptr<Model>(new Model(std::move(impl)));
   TFM_RETURN_IF_ERROR(Restore(*impl->session, SaverOf(&mg, mg.graph), prefix, {})
                           .WithContext("loading " + meta));
@@ -363,7 +364,7 @@ Result<std::unique_ptr<Model>> Model::LoadSavedModel(std::string_view dir_view,
   impl->signatures = SignaturesOf(mg);
   impl->collections = NodeCollectionsOf(mg);
   const std::vector<std::string> roots = LoadRoots(mg);
-  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading SavedModel " + dir, "", &roots));
+  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading SavedModel " + dir, options, "", &roots));
   // One feed per asset tensor, the last entry winning: TF 2.21's SavedModelBuilder lists an
   // asset again in every add_meta_graph (TensorFlow's loader keeps a dict).
   std::map<std::string, std::string> asset_paths;
