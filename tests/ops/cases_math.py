@@ -89,6 +89,15 @@ for t in REALS + [BOOL]:
     add("SelectV2", {"condition": rand([2, 1], BOOL), "t": rand([2, 3], t), "e": rand([3], t)})
 add("Select", {"condition": rand([2], BOOL), "x": rand([2, 3]), "y": rand([2, 3])},
     name="Select_rows")
+# Strings: TF1's sharded Saver picks ".part" or "_temp/part" with a scalar Select.
+add("Select", {"condition": np.array(False), "x": np.array(b".part", dtype=object),
+               "y": np.array(b"_temp/part", dtype=object)}, name="Select_string_scalar")
+add("Select", {"condition": np.array([True, False]),
+               "x": np.array([[b"a", b"bc"], [b"", b"d"]], dtype=object),
+               "y": np.array([[b"x", b"y"], [b"zz", b""]], dtype=object)}, name="Select_string_rows")
+add("SelectV2", {"condition": np.array([[True], [False]]),
+                 "t": np.array([b"t0", b"t1", b"t2"], dtype=object),
+                 "e": np.array(b"e", dtype=object)}, name="SelectV2_string")
 add("Select", {"condition": np.array(True), "x": rand([2, 3]), "y": rand([2, 3])},
     name="Select_scalar")
 add("Select", {"condition": rand([0], BOOL), "x": rand([0, 3]), "y": rand([0, 3])})

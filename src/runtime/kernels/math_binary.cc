@@ -14,6 +14,9 @@ namespace {
 
 using CompareTypes = TypeList<float, double, Half, BFloat16, int32_t, int64_t, uint8_t>;
 using EqualityTypes = TypeList<float, double, Half, BFloat16, int32_t, int64_t, uint8_t, bool>;
+// Select also picks strings: TF1's sharded Saver chooses its temp-file suffix with one.
+using SelectTypes =
+    TypeList<float, double, Half, BFloat16, int32_t, int64_t, uint8_t, bool, std::string>;
 using SignedTypes = TypeList<float, double, Half, BFloat16, int32_t, int64_t>;
 // Not half/bfloat16: TensorFlow rounds x / y to the narrow type before flooring, so computing in
 // float would differ by a whole unit.
@@ -299,7 +302,7 @@ Result<Kernel> Select(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
   TFM_RETURN_IF_ERROR(n.ExpectInputType(2, t));
   KernelFn fn;
-  bool ok = Dispatch(EqualityTypes{}, t, [&]<typename T>() {
+  bool ok = Dispatch(SelectTypes{}, t, [&]<typename T>() {
     fn = kV2 ? KernelFn(SelectBroadcast<T>) : KernelFn(SelectRows<T>);
   });
   if (!ok) return n.Unsupported(t);
