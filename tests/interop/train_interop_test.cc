@@ -242,6 +242,29 @@ class ContinueCase : public testing::Test {
         "")
         << "loss per step";
     ExpectVariables(g, s, dir, c["final"], "continued " + kind_);
+
+    // TF's own save ops write the continued state; a fresh import restores exactly that.
+    const std::string out = OutDir() + "/continued_" + kind_;
+    std::error_code ec;
+    fs::remove_all(out, ec);
+    fs::create_directories(out);
+    const int64_t end = c["checkpoint_step"].get<int64_t>() + steps;
+    auto saved = saver.Save(s, out + "/test-model", end);
+    ASSERT_TRUE(saved.ok()) << saved.status().ToString();
+    Graph g2;
+    auto again = ImportMetaGraph(g2, *saved + ".meta");
+    ASSERT_TRUE(again.ok()) << again.status().ToString();
+    Session s2(g2);
+    st = again->saver->Restore(s2, *saved);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    for (const Variable& v : GlobalVariables(g)) {
+      auto want = s.Fetch({}, v.value);
+      auto v2 = FindVariable(g2, v.name);
+      ASSERT_TRUE(want.ok() && v2.ok()) << v.name;
+      auto got = s2.Fetch({}, v2->value);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_TRUE(got->Equals(*want)) << "re-saved " << v.name;
+    }
   }
 
  private:
