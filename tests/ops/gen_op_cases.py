@@ -292,18 +292,17 @@ def run_case(case, blob):
                            for st in steps]
     elif steps:
         raise ValueError(f"{op}: steps need variables")
-    runs = []
+    runs, final = [], None
     try:
         if var_names:
             outputs, final = run_with_variables(op_def, fn, call, tf_attrs, var_names, steps,
                                                 uninit)
         elif case.get("graph"):
-            if op == "Const":  # eager raw_ops.Const cannot take a TensorProto attr
-                fn = lambda value, dtype: tf.constant(tf.make_ndarray(value), dtype)  # noqa: E731
-            runs = run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, case.get("runs", 1))
-            outputs, final = flat_outputs(runs[0]), None
+            runs = [flat_outputs(r) for r in
+                    run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, case.get("runs", 1))]
+            outputs = runs[0]
         else:
-            outputs, final = flat_outputs(call_op(fn, op, call, tf_attrs)), None
+            outputs = flat_outputs(call_op(fn, op, call, tf_attrs))
     except (tf.errors.OpError, ValueError, TypeError) as e:
         if not case.get("expect_error"):
             raise RuntimeError(f"TensorFlow rejected a case not marked expect_error: {e}") from e
@@ -316,22 +315,10 @@ def run_case(case, blob):
     if final is not None:
         record["variables"]["final"] = [blob.tensor(t) for t in final]
     if len(runs) > 1:
-        record["more_outputs"] = [[blob.tensor(t) for t in flatten_outputs(r)] for r in runs[1:]]
+        record["more_outputs"] = [[blob.tensor(t) for t in r] for r in runs[1:]]
     if "bounds" in case:
-        all_runs = [flatten_outputs(r) for r in runs] if runs else [outputs]
-        record["bounds"] = check_bounds(case["bounds"], all_runs)
+        record["bounds"] = check_bounds(case["bounds"], runs or [outputs])
     return record
-
-
-def flatten_outputs(result):
-    if isinstance(result, (tf.Tensor, np.ndarray)):
-        return [result]
-    if result is None or isinstance(result, tf.Operation):
-        return []
-    outputs = []
-    for r in result:  # list-valued outputs (e.g. ParseExample's dense_values) flatten in order
-        outputs.extend(r if isinstance(r, (list, tuple)) else [r])
-    return outputs
 
 
 def run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, runs):
@@ -341,7 +328,7 @@ def run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, runs):
         call = {n: ([tf.constant(x) for x in v] if isinstance(v, (list, tuple)) else tf.constant(v))
                 for n, v in zip(py_names, py_inputs)}
         result = fn(**call, **tf_attrs)
-    fetches = [t for t in flatten_outputs(result)]
+    fetches = [t for t in flat_outputs(result)]
     with tf.compat.v1.Session(graph=graph) as sess:
         return [sess.run(fetches) for _ in range(runs)]
 

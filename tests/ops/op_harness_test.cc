@@ -387,12 +387,7 @@ std::string CompareOutputs(const json& c, const json& want, const std::vector<Te
         diff = CheckBounds(outputs[i], c["bounds"]);
       }
     } else {
-      Tolerance tol = DefaultTolerance(w->dtype());
-      if (c.contains("tolerance")) {
-        tol.rel = c["tolerance"].value("rel", tol.rel);
-        tol.abs = c["tolerance"].value("abs", tol.abs);
-      }
-      diff = Compare(outputs[i], *w, tol);
+      diff = Compare(outputs[i], *w, CaseTolerance(c, w->dtype()));
     }
     if (!diff.empty()) failures += "\n output " + std::to_string(i) + ": " + diff;
   }
@@ -480,7 +475,7 @@ std::string RunCase(const json& c, const std::string& data) {
     int run = 2;
     for (const json& want : c["more_outputs"]) {
       std::vector<Tensor> again(kernel->output_types.size());
-      KernelContext ctx2(name, inputs, again, /*resources=*/nullptr, {});
+      KernelContext ctx2(name, inputs, again, cv.vars.empty() ? nullptr : &cv.mgr, cv.ref_inputs);
       Status st2 = kernel->compute(ctx2);
       std::string diff = st2.ok() ? CompareOutputs(c, want, again, *kernel, data)
                                   : "compute failed: " + st2.ToString();
