@@ -60,9 +60,9 @@ void ExpectVariables(const Graph& g, Session& s, const std::string& dir, const j
                         << v.status().ToString() << ")";
     auto got = s.Fetch({}, v->value);
     ASSERT_TRUE(got.ok()) << what << ": " << name << ": " << got.status().ToString();
-    EXPECT_EQ(CompareClose(*got, Npy(dir + "/" + file.get<std::string>()),
-                           Tolerance(sensitivity, name)),
-              "")
+    EXPECT_EQ(
+        CompareClose(*got, Npy(dir + "/" + file.get<std::string>()), Tolerance(sensitivity, name)),
+        "")
         << what << ": variable " << name;
   }
 }
@@ -177,9 +177,8 @@ class InitializerCase : public testing::Test {
       auto got = s.Fetch({}, vars[i].value);
       ASSERT_TRUE(got.ok()) << got.status().ToString();
       const Tensor want = Npy(dir + "/" + spec["file"].get<std::string>());
-      EXPECT_TRUE(got->Equals(want))
-          << spec.dump() << ": not bit-identical to TensorFlow's\n got  " << got->DebugString(6)
-          << "\n want " << want.DebugString(6);
+      EXPECT_TRUE(got->Equals(want)) << spec.dump() << ": not bit-identical to TensorFlow's\n got  "
+                                     << got->DebugString(6) << "\n want " << want.DebugString(6);
     }
   }
 
@@ -238,8 +237,7 @@ class ContinueCase : public testing::Test {
       ASSERT_TRUE(st.ok()) << "running TF's " << train->name() << ": " << st.ToString();
     }
     EXPECT_EQ(
-        CompareSeries(Tensor::FromVector<float>(losses, Shape{steps}), Npy(dir + "/loss.npy")),
-        "")
+        CompareSeries(Tensor::FromVector<float>(losses, Shape{steps}), Npy(dir + "/loss.npy")), "")
         << "loss per step";
     ExpectVariables(g, s, dir, c["final"], "continued " + kind_);
 
@@ -326,15 +324,15 @@ class WriteCase : public testing::Test {
     ASSERT_TRUE(out.ok()) << out.status().ToString();
     SaveNpy(dir + "/out_ckpt.npy", *out);
     // (b) convert_variables_to_constants with the tutorial's names.
-    Status st = FreezeGraph(s, {"input", "label", "beta", "bias", "output"},
-                            dir + "/pb/test-model.pb");
+    Status st =
+        FreezeGraph(s, {"input", "label", "beta", "bias", "output"}, dir + "/pb/test-model.pb");
     ASSERT_TRUE(st.ok()) << st.ToString();
     // (c) SavedModelBuilder at DIR/1, tag serve, serving_default {"input"} -> {"output"}.
     {
       SavedModelBuilder builder(dir + "/saved_model/1");
       SavedModelBuilder::MetaGraphOptions options;
-      options.signature_def_map[kDefaultServingSignatureKey] = {
-          .inputs = {{"input", m.input}}, .outputs = {{"output", m.output}}};
+      options.signature_def_map[kDefaultServingSignatureKey] = {.inputs = {{"input", m.input}},
+                                                                .outputs = {{"output", m.output}}};
       st = builder.AddMetaGraphAndVariables(s, {kServingTag}, options);
       ASSERT_TRUE(st.ok()) << st.ToString();
       auto path = builder.Save();
@@ -350,10 +348,14 @@ class WriteCase : public testing::Test {
       ASSERT_TRUE(s.Run(feeds, {train}).ok());
     }
     SaveNpy(dir + "/loss.npy", Tensor::FromVector<float>(losses, Shape{kContinueSteps}));
-    json c = {{"loss", m.loss.name()},         {"train_op", train.name()},
-              {"input", m.input.name()},       {"label", m.label.name()},
-              {"output", m.output.name()},     {"steps", kContinueSteps},
-              {"checkpoint_step", kCheckpointStep}, {"use_resource", kind_ == "resource"}};
+    json c = {{"loss", m.loss.name()},
+              {"train_op", train.name()},
+              {"input", m.input.name()},
+              {"label", m.label.name()},
+              {"output", m.output.name()},
+              {"steps", kContinueSteps},
+              {"checkpoint_step", kCheckpointStep},
+              {"use_resource", kind_ == "resource"}};
     int k = 0;
     for (const Variable& v : GlobalVariables(g)) {
       auto value = s.Fetch({}, v.value);

@@ -115,12 +115,13 @@ inline std::vector<double> AsDoubles(const Tensor& t) {
 
 inline std::string CompareMeta(const Tensor& got, const Tensor& want) {
   if (got.dtype() != want.dtype() || !(got.shape() == want.shape())) {
-    return "got " + std::string(DataTypeName(got.dtype())) + got.shape().DebugString() +
-           ", want " + std::string(DataTypeName(want.dtype())) + want.shape().DebugString();
+    return "got " + std::string(DataTypeName(got.dtype())) + got.shape().DebugString() + ", want " +
+           std::string(DataTypeName(want.dtype())) + want.shape().DebugString();
   }
   if (got.dtype() != DataType::kFloat && got.dtype() != DataType::kDouble) {
-    return got.Equals(want) ? "" : "values differ: got " + got.DebugString(8) + ", want " +
-                                       want.DebugString(8);
+    return got.Equals(want)
+               ? ""
+               : "values differ: got " + got.DebugString(8) + ", want " + want.DebugString(8);
   }
   return "";
 }

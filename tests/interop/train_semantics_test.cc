@@ -409,8 +409,8 @@ TEST(BadInput, SavedModelBuilderIntoAnExistingDirectory) {
   Trained t = TrainSeedModel(2);
   const std::string export_dir = dir.path() + "/saved_model/1";
   SavedModelBuilder::MetaGraphOptions options;
-  options.signature_def_map[kDefaultServingSignatureKey] = {
-      .inputs = {{"input", t.m.input}}, .outputs = {{"output", t.m.output}}};
+  options.signature_def_map[kDefaultServingSignatureKey] = {.inputs = {{"input", t.m.input}},
+                                                            .outputs = {{"output", t.m.output}}};
   {
     SavedModelBuilder first(export_dir);
     Status st = first.AddMetaGraphAndVariables(*t.session, {kServingTag}, options);
