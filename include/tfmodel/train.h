@@ -43,9 +43,9 @@ class Optimizer {
   virtual ~Optimizer();
   const std::string& name() const { return name_; }
 
-  // d(loss)/d(var) for each var of var_list (default: the trainable variables). Variables the
-  // loss does not depend on are skipped when var_list is defaulted and are an error when given
-  // explicitly; none at all is an error.
+  // d(loss)/d(var) for each var of var_list (default: the trainable floating-point variables).
+  // Variables the loss does not depend on are skipped when var_list is defaulted and are an
+  // error when given explicitly, as is a non-floating-point one; none at all is an error.
   Result<std::vector<std::pair<Output, Variable>>> ComputeGradients(
       const Output& loss, const std::vector<Variable>& var_list = {});
   // Creates slots, then one update per variable ("<name>/update_<var>/Apply*") and the

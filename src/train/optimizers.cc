@@ -79,14 +79,25 @@ Result<std::vector<std::pair<Output, Variable>>> Optimizer::ComputeGradients(
   Graph g(loss.graph());
   TFM_RETURN_IF_ERROR(g.status());
   const bool explicit_list = !var_list.empty();
-  std::vector<Variable> vars = explicit_list ? var_list : TrainableVariables(g);
+  auto floating = [](const Variable& v) {
+    return v.dtype == DataType::kFloat || v.dtype == DataType::kDouble ||
+           v.dtype == DataType::kHalf || v.dtype == DataType::kBFloat16;
+  };
+  std::vector<Variable> vars;
+  if (explicit_list) {
+    vars = var_list;
+  } else {
+    // Like TF, a trainable integer variable (get_variable's default) has no gradient and is
+    // skipped rather than refused; naming one in var_list is an error.
+    for (const Variable& v : TrainableVariables(g)) {
+      if (floating(v)) vars.push_back(v);
+    }
+  }
   if (vars.empty()) return InvalidArgument(name_ + ": there are no variables to optimize");
   std::vector<Output> xs;
   for (const Variable& v : vars) {
     if (!v.valid()) return InvalidArgument(name_ + ": var_list holds an invalid variable");
-    const bool floating = v.dtype == DataType::kFloat || v.dtype == DataType::kDouble ||
-                          v.dtype == DataType::kHalf || v.dtype == DataType::kBFloat16;
-    if (!floating) {
+    if (!floating(v)) {
       return InvalidArgument(name_ + ": variable " + v.name + " has dtype " +
                              std::string(DataTypeName(v.dtype)) +
                              "; optimizers update only floating-point variables");

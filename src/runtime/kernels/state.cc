@@ -42,7 +42,7 @@ Status UpdateVariables(std::span<VariableState* const> vars,
     return std::less<const VariableState*>()(vars[a], vars[b]);
   });
   std::vector<Tensor*> values(vars.size(), nullptr);
-  // Nests one Variable::Update per variable; the innermost runs fn on all the values.
+  // Nests one VariableState::Update per variable; the innermost runs fn on all the values.
   std::function<Status(size_t)> lock_from = [&](size_t k) -> Status {
     if (k == order.size()) return fn(values);
     return vars[order[k]]->Update([&](Tensor& t) {

@@ -25,7 +25,7 @@ Result<std::shared_ptr<VariableState>> HandleVariable(KernelContext& c, int inpu
 Result<Tensor> ReadInput(KernelContext& c, int i);
 
 // Runs fn(values) with every variable of `vars` locked, where values[i] is vars[i]'s current
-// value, to be updated in place (Variable::Update semantics: a copy-on-write value, kept only
+// value, to be updated in place (VariableState::Update semantics: a copy-on-write value, kept only
 // when fn succeeds). Locks are taken in address order, so concurrent updates of overlapping
 // sets cannot deadlock. REQUIRES: the variables are distinct.
 Status UpdateVariables(std::span<VariableState* const> vars,
