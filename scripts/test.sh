@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 jobs="$(nproc)"
 # ccache hits across checkouts in different directories (CI clones anew).
 export CCACHE_BASEDIR="$PWD"
+# -g puts the build directory into the hash unless told not to; CI builds in a fresh clone.
+export CCACHE_NOHASHDIR=1
 
 bash scripts/setup.sh --test
 python="${TFMODEL_PYTHON:-${TFMODEL_VENV:-$HOME/.cache/tfmodel/venv-tf2.21.0}/bin/python}"
