@@ -230,6 +230,9 @@ class Tensor {
   Result<Tensor> Reshaped(const Shape& shape) const;
   // A deep copy with its own buffer.
   Tensor Clone() const;
+  // Whether another Tensor handle shares this one's buffer (so writing in place would be seen
+  // through it).
+  bool SharesBuffer() const { return buffer_ != nullptr && buffer_.use_count() > 1; }
   // Bitwise equality of dtype, shape and elements (strings by bytes).
   bool Equals(const Tensor& other) const;
   // numpy-like rendering of the values ("[[1. 2.]\n [3. 4.]]"); at most `max_elements`

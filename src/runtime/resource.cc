@@ -43,7 +43,9 @@ Status VariableState::Update(const std::function<Status(Tensor&)>& fn) {
   if (!initialized_) {
     return FailedPrecondition("attempting to use uninitialized value " + name_);
   }
-  // Copy-on-write: readers of the previous value keep what they read.
+  // Copy-on-write: readers of the previous value keep what they read. Unshared, the value is
+  // updated in place (fn checks before it writes, so a failure leaves it unchanged).
+  if (!value_.SharesBuffer()) return fn(value_);
   Tensor fresh = value_.Clone();
   TFM_RETURN_IF_ERROR(fn(fresh));
   value_ = std::move(fresh);

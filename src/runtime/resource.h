@@ -30,7 +30,8 @@ class VariableState {
   // shape when `validate_shape`.
   Status Assign(const Tensor& value, bool validate_shape = true);
   // Runs fn on the value under the variable's lock (for in-place updates: AssignAdd, ApplyAdam).
-  // The value is copied first if a reader still shares its buffer.
+  // The value is copied first if a reader still shares its buffer; otherwise fn writes it in
+  // place, so fn must check everything before it writes anything.
   Status Update(const std::function<Status(Tensor&)>& fn);
 
  private:

@@ -37,6 +37,7 @@ C Sgn(C x) {
 // TF doc: tf.raw_ops.ApplyGradientDescent
 // var -= alpha * delta
 struct GradientDescent {
+  static constexpr int kSlots = 1;  // var and its slot variables
   static Layout layout() { return {{"var"}, {"alpha"}, 2}; }
   template <typename C>
   auto Step(const C* k) const {
@@ -50,6 +51,7 @@ struct GradientDescent {
 // accum = accum * momentum + grad
 // var  -= lr * accum                              (nesterov: grad * lr + accum * momentum * lr)
 struct Momentum {
+  static constexpr int kSlots = 2;  // var and its slot variables
   bool nesterov;
   static Layout layout() { return {{"var", "accum"}, {"lr", "momentum"}, 3}; }
   template <typename C>
@@ -69,6 +71,7 @@ struct Momentum {
 // accum = accum * momentum - lr * grad
 // var  += accum                                   (nesterov: accum * momentum - lr * grad)
 struct KerasMomentum {
+  static constexpr int kSlots = 2;  // var and its slot variables
   bool nesterov;
   static Layout layout() { return {{"var", "accum"}, {"lr", "momentum"}, 3}; }
   template <typename C>
@@ -92,6 +95,7 @@ struct KerasMomentum {
 //   var -= m * alpha / (sqrt(v) + epsilon)
 //   (use_nesterov: (grad * (1 - beta1) + beta1 * m) * alpha / (sqrt(v) + epsilon))
 struct Adam {
+  static constexpr int kSlots = 3;  // var and its slot variables
   bool nesterov;
   static Layout layout() {
     return {
@@ -119,6 +123,7 @@ struct Adam {
 // mom  = mom * momentum + lr * grad / sqrt(ms + epsilon)
 // var -= mom
 struct RmsProp {
+  static constexpr int kSlots = 3;  // var and its slot variables
   static Layout layout() { return {{"var", "ms", "mom"}, {"lr", "rho", "momentum", "epsilon"}, 7}; }
   template <typename C>
   auto Step(const C* k) const {
@@ -140,6 +145,7 @@ struct RmsProp {
 // mom  = mom * momentum + lr * grad / sqrt(ms - mg^2 + epsilon)
 // var -= mom
 struct CenteredRmsProp {
+  static constexpr int kSlots = 4;  // var and its slot variables
   static Layout layout() {
     return {{"var", "mg", "ms", "mom"}, {"lr", "rho", "momentum", "epsilon"}, 8};
   }
@@ -164,6 +170,7 @@ struct CenteredRmsProp {
 // accum += grad^2                                  (only when update_slots)
 // var   -= lr * grad / sqrt(accum)                 (V2: lr * grad / (sqrt(accum) + epsilon))
 struct Adagrad {
+  static constexpr int kSlots = 2;  // var and its slot variables
   bool update_slots;
   static Layout layout() { return {{"var", "accum"}, {"lr"}, 3}; }
   template <typename C>
@@ -176,6 +183,7 @@ struct Adagrad {
   }
 };
 struct AdagradV2 {
+  static constexpr int kSlots = 2;  // var and its slot variables
   bool update_slots;
   static Layout layout() { return {{"var", "accum"}, {"lr", "epsilon"}, 4}; }
   template <typename C>
@@ -195,6 +203,7 @@ struct AdagradV2 {
 // var         -= lr * update
 // accum_update = accum_update * rho + update^2 * (1 - rho)
 struct Adadelta {
+  static constexpr int kSlots = 3;  // var and its slot variables
   static Layout layout() { return {{"var", "accum", "accum_update"}, {"lr", "rho", "epsilon"}, 6}; }
   template <typename C>
   auto Step(const C* k) const {
@@ -222,6 +231,7 @@ struct Adadelta {
 // lr_power == -0.5 uses sqrt, as TF does. TF 2.21 does not range-check lr, l1, l2 or lr_power.
 template <bool kV2>
 struct Ftrl {
+  static constexpr int kSlots = 3;  // var and its slot variables
   bool by_lr;
   static Layout layout() {
     if (kV2) return {{"var", "accum", "linear"}, {"lr", "l1", "l2", "l2_shrinkage", "lr_power"}, 3};
@@ -254,6 +264,19 @@ struct Ftrl {
 };
 
 // ---- the shared driver -------------------------------------------------------------------
+// step(s, g) over every element: s holds the element of var and of each slot.
+template <int N, typename T, typename C, typename Step>
+void ApplyLoop(T* const* data, const T* g, int64_t n, const Step& step) {
+  T* d[N];
+  for (int i = 0; i < N; ++i) d[i] = data[i];
+  for (int64_t e = 0; e < n; ++e) {
+    C s[N];
+    for (int i = 0; i < N; ++i) s[i] = Load(d[i][e]);
+    step(s, Load(g[e]));
+    for (int i = 0; i < N; ++i) d[i][e] = Store<T>(s[i]);
+  }
+}
+
 // Runs opt's step over the variables of a planned Apply*/ResourceApply* node.
 template <typename T, typename Opt>
 Status RunApply(KernelContext& c, const Opt& opt, bool resource) {
@@ -325,15 +348,12 @@ Status RunApply(KernelContext& c, const Opt& opt, bool resource) {
       return InvalidArgument("var and grad do not have the same shape: " + shape.DebugString() +
                              " vs. " + grad.shape().DebugString());
     }
-    std::vector<T*> data(nslots);
+    T* data[4];  // var and up to 3 slots (CenteredRMSProp)
     for (int i = 0; i < nslots; ++i) data[i] = values[i]->template flat<T>().data();
     const T* g = grad.flat<T>().data();
-    C s[4];  // var and up to 3 slots (CenteredRMSProp)
-    for (int64_t e = 0; e < grad.NumElements(); ++e) {
-      for (int i = 0; i < nslots; ++i) s[i] = Load(data[i][e]);
-      step(s, Load(g[e]));
-      for (int i = 0; i < nslots; ++i) data[i][e] = Store<T>(s[i]);
-    }
+    const int64_t n = grad.NumElements();
+    static_assert(Opt::kSlots >= 1 && Opt::kSlots <= 4);
+    ApplyLoop<Opt::kSlots, T, C>(data, g, n, step);  // a compile-time count: it vectorises
     return Status::Ok();
   });
   if (!st.ok()) return c.Error(st.code(), st.message());
