@@ -20,6 +20,15 @@ void RegisterAllOps(OpRegistry& r) {
   RegisterNnOps(r);
   RegisterRandomOps(r);
   RegisterStatelessRandomOps(r);
+  RegisterTrainingOps(r);
+  RegisterActivationGradOps(r);
+  RegisterLossOps(r);
+  RegisterMathGradOps(r);
+  RegisterArrayGradOps(r);
+  RegisterSegmentOps(r);
+  RegisterCheckOps(r);
+  RegisterConvGradOps(r);
+  RegisterNnGradOps(r);
 }
 
 }  // namespace tfmodel
