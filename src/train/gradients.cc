@@ -29,6 +29,7 @@ const GradientRegistry& GradientRegistry::Global() {
     RegisterMathGradients(*r);
     RegisterNnGradients(*r);
     RegisterArrayGradients(*r);
+    RegisterGradGradients(*r);
     return r;
   }();
   return *registry;

@@ -80,6 +80,7 @@ class GradientRegistry {
 void RegisterMathGradients(GradientRegistry& r);
 void RegisterNnGradients(GradientRegistry& r);
 void RegisterArrayGradients(GradientRegistry& r);
+void RegisterGradGradients(GradientRegistry& r);  // second order: gradients of gradient ops
 
 // Gradients(ys, xs, grad_ys) -- tf.gradients -- is declared in tfmodel/train.h and built
 // in the "gradients" name scope of ys' graph; errors also set the graph's error.
