@@ -84,6 +84,23 @@ Operation OpN(std::string_view op, const Ins& in,
 // All outputs of an op.
 Outs AllOutputs(const Operation& op);
 
+// ---- the cases and their loss ----------------------------------------------------------------------
+// Every case of every family, in a fixed order.
+const std::vector<GradCase>& AllCases();
+// The case's name with every non-alphanumeric character replaced by '_' (test and file names).
+std::string CaseId(const GradCase& c);
+
+// A case built into its own graph: the inputs in order (Placeholders "in<i>" or Consts), the
+// indices of the differentiable ones, and the loss L = sum_k sum(y_k * c_k) in double.
+struct BuiltCase {
+  Graph g;
+  std::vector<Output> in;
+  std::vector<int> diff;
+  Output loss;
+};
+// Errors: the case does not build, builds no op of its type, or its forward run fails.
+Status BuildLoss(const GradCase& c, BuiltCase& b);
+
 // ---- the case lists (gradient_cases_*.cc) -------------------------------------------------------
 void AddMathCases(std::vector<GradCase>& cases);
 void AddNnCases(std::vector<GradCase>& cases);

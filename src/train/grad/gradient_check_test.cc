@@ -9,7 +9,6 @@
 #include <cmath>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 
@@ -19,22 +18,9 @@
 
 namespace tfmodel::gradcheck {
 
-// ---- inputs ------------------------------------------------------------------------------------
-
 namespace {
 
-std::mt19937_64& Rng() {
-  static std::mt19937_64 rng(20260101);
-  return rng;
-}
-
-Shape ShapeOf(const std::vector<int64_t>& dims) {
-  Result<Shape> s = Shape::Make(dims);
-  EXPECT_TRUE(s.ok()) << s.status().ToString();
-  return s.ok() ? *s : Shape{};
-}
-
-bool IsFloat(DataType t) { return t == DataType::kFloat || t == DataType::kDouble; }
+using gradcheck::AllCases;
 
 std::vector<double> AsDoubles(const Tensor& t) {
   std::vector<double> v;
@@ -46,143 +32,16 @@ std::vector<double> AsDoubles(const Tensor& t) {
   return v;
 }
 
-}  // namespace
-
-Tensor Values(const std::vector<double>& v, const std::vector<int64_t>& shape, DataType dtype) {
-  Result<Tensor> t = Tensor::Allocate(dtype, ShapeOf(shape));
-  EXPECT_TRUE(t.ok());
-  EXPECT_EQ(static_cast<int64_t>(v.size()), t->NumElements());
-  SetValues(&*t, v);
-  return *t;
-}
-
-Tensor Rand(const std::vector<int64_t>& shape, double lo, double hi, DataType dtype) {
-  std::uniform_real_distribution<double> u(lo, hi);
-  std::vector<double> v(ShapeOf(shape).NumElements());
-  for (double& x : v) x = u(Rng());
-  return Values(v, shape, dtype);
-}
-
-Tensor RandAway(const std::vector<int64_t>& shape, double lo, double hi, std::vector<double> kinks,
-                double gap, DataType dtype) {
-  std::uniform_real_distribution<double> u(lo, hi);
-  std::vector<double> v(ShapeOf(shape).NumElements());
-  for (double& x : v) {
-    bool near = true;
-    for (int tries = 0; near && tries < 1000; ++tries) {
-      x = u(Rng());
-      near = false;
-      for (double k : kinks) near = near || std::fabs(x - k) < gap;
-    }
-  }
-  return Values(v, shape, dtype);
-}
-
-Tensor Distinct(const std::vector<int64_t>& shape, double lo, double step, DataType dtype) {
-  std::vector<double> v(ShapeOf(shape).NumElements());
-  for (size_t i = 0; i < v.size(); ++i) v[i] = lo + step * static_cast<double>(i);
-  std::shuffle(v.begin(), v.end(), Rng());
-  return Values(v, shape, dtype);
-}
-
-Tensor Ints(const std::vector<int64_t>& v, const std::vector<int64_t>& shape, DataType dtype) {
-  std::vector<double> d(v.begin(), v.end());
-  return Values(d, shape, dtype);
-}
-
-Tensor IntScalar(int64_t v, DataType dtype) { return Ints({v}, {}, dtype); }
-
-Operation OpN(std::string_view op, const Ins& in,
-              std::initializer_list<std::pair<const char*, AttrValue>> attrs) {
-  GraphState* g = nullptr;
-  for (const Output& o : in) g = g != nullptr ? g : o.graph();
-  OpBuilder b(op, "", g);
-  b.Inputs(in);
-  bool has_t = false;
-  for (const auto& [name, value] : attrs) {
-    b.Attr(name, value);
-    has_t = has_t || std::string_view(name) == "T";
-  }
-  if (!has_t && !in.empty()) b.Attr("T", in[0].dtype());
-  return b.Build();
-}
-
-Output Op(std::string_view op, const Ins& in, std::initializer_list<std::pair<const char*, AttrValue>> attrs,
-          int output) {
-  return OpN(op, in, attrs).output(output);
-}
-
-Outs AllOutputs(const Operation& op) {
-  Outs out;
-  if (!op.valid()) return {Output()};
-  for (int i = 0; i < op.num_outputs(); ++i) out.push_back(op.output(i));
-  return out;
-}
-
-namespace {
-
-const std::vector<GradCase>& AllCases() {
-  static const std::vector<GradCase>* cases = [] {
-    auto* c = new std::vector<GradCase>;
-    AddMathCases(*c);
-    AddNnCases(*c);
-    AddArrayCases(*c);
-    AddSecondOrderCases(*c);
-    return c;
-  }();
-  return *cases;
-}
-
 // ---- the harness ------------------------------------------------------------------------------
 
-struct Built {
-  Graph g;
-  std::vector<Output> in;
-  std::vector<int> diff;  // indices of the differentiable inputs
-  Output loss;
+struct Built : BuiltCase {
   Result<std::vector<Output>> grads = std::vector<Output>{};
 };
 
-// Builds the case, the loss and (unless the case expects an error) the gradients.
+// Builds the case and its loss, then (unless the case expects an error) the gradients.
 testing::AssertionResult Build(const GradCase& c, Built& b) {
-  for (size_t i = 0; i < c.inputs.size(); ++i) {
-    const In& in = c.inputs[i];
-    const std::string name = "in" + std::to_string(i);
-    if (in.kind == In::kConst) {
-      b.in.push_back(Const(b.g, in.value, name));
-    } else if (in.unknown_shape) {
-      b.in.push_back(Placeholder(b.g, in.value.dtype(), name));
-    } else {
-      b.in.push_back(Placeholder(b.g, in.value.dtype(), in.value.shape().dims(), name));
-    }
-    if (in.kind == In::kDiff) b.diff.push_back(static_cast<int>(i));
-  }
-  Outs ys = c.build(b.in);
-  if (!b.g.status().ok()) return testing::AssertionFailure() << "building: " << b.g.status().ToString();
-  bool has_op = false;
-  const GraphIR& ir = b.g.state()->ir();
-  for (int i = 0; i < ir.num_nodes(); ++i) has_op = has_op || ir.node(i).op == c.op;
-  if (!has_op) return testing::AssertionFailure() << "the case builds no " << c.op << " op";
-  // Cotangents of the runtime shapes of the float outputs.
-  Session s(b.g);
-  Session::Feeds feeds;
-  for (size_t i = 0; i < c.inputs.size(); ++i) {
-    if (c.inputs[i].kind != In::kConst) feeds.emplace_back(b.in[i], c.inputs[i].value);
-  }
-  std::vector<Output> float_ys;
-  for (const Output& y : ys) {
-    if (IsFloat(y.dtype())) float_ys.push_back(y);
-  }
-  if (float_ys.empty()) return testing::AssertionFailure() << "no float output to differentiate";
-  auto values = s.Run(feeds, float_ys);
-  if (!values.ok()) return testing::AssertionFailure() << "forward: " << values.status().ToString();
-  std::vector<Output> terms;
-  for (size_t k = 0; k < float_ys.size(); ++k) {
-    Output cot = Const(b.g, Rand((*values)[k].shape().dims()), "cotangent");
-    Output y = Cast(float_ys[k], DataType::kDouble, "as_double");
-    terms.push_back(ReduceSum(Reshape(Mul(y, cot, "weighted"), {-1}, "flat"), {0}, false, "term"));
-  }
-  b.loss = terms.size() == 1 ? terms[0] : AddN(terms, "loss");
+  Status st = BuildLoss(c, b);
+  if (!st.ok()) return testing::AssertionFailure() << st.ToString();
   std::vector<Output> xs;
   for (int i : b.diff) xs.push_back(b.in[i]);
   b.grads = Gradients({b.loss}, xs);
@@ -253,13 +112,7 @@ void Check(const GradCase& c) {
   }
 }
 
-std::string TestName(const testing::TestParamInfo<int>& info) {
-  std::string n = AllCases()[info.param].name;
-  for (char& ch : n) {
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  }
-  return n;
-}
+std::string TestName(const testing::TestParamInfo<int>& info) { return CaseId(AllCases()[info.param]); }
 
 class GradientCheck : public testing::TestWithParam<int> {};
 
