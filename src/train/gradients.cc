@@ -38,7 +38,7 @@ const GradientRegistry& GradientRegistry::Global() {
 // ---- GradContext --------------------------------------------------------------------------------
 
 Output GradContext::GradOrZeros(int i) const {
-  if (grads_[i].valid()) return grads_[i];
+  if (grad(i).valid()) return grad(i);
   return ZerosLike(output(i));
 }
 

@@ -46,51 +46,51 @@ Grads TransposeGrad(G c) {
 }
 
 // ---- ConcatV2(x0..xn-1, axis): dxi = slice of dy along axis -------------------------------------
+// Offsets along the axis from static sizes when the rank, the axis and every size are known,
+// else from ConcatOffset(axis mod rank(x0), shapes) in the graph.
 Grads ConcatGrad(G c) {
   const int n = c.num_inputs() - 1;
+  if (n < 1) return c.Unsupported("no values");
   auto axis_v = ConstInts(c, n);
   PartialShape first = c.input(0).shape();
-  if (!axis_v.has_value() || axis_v->size() != 1 || first.unknown_rank) {
-    return c.Unsupported("the axis or the inputs' rank is not known while building");
-  }
-  const int64_t rank = static_cast<int64_t>(first.dims.size());
-  const int64_t axis = (*axis_v)[0] < 0 ? (*axis_v)[0] + rank : (*axis_v)[0];
   Grads out(c.num_inputs());
-  // Offsets along the axis, from static sizes when every input has one, else ConcatOffset.
-  bool static_sizes = true;
-  for (int i = 0; i < n; ++i) {
-    PartialShape s = c.input(i).shape();
-    static_sizes = static_sizes && !s.unknown_rank && s.dims[axis] >= 0;
-  }
-  if (static_sizes) {
-    int64_t offset = 0;
+  Output axis_t;
+  if (axis_v.has_value() && axis_v->size() == 1 && !first.unknown_rank) {
+    const int64_t rank = static_cast<int64_t>(first.dims.size());
+    const int64_t axis = (*axis_v)[0] < 0 ? (*axis_v)[0] + rank : (*axis_v)[0];
+    if (axis < 0 || axis >= rank) return c.Unsupported("the axis is out of range");
+    bool static_sizes = true;
     for (int i = 0; i < n; ++i) {
       PartialShape s = c.input(i).shape();
-      std::vector<int64_t> begin(rank, 0), size(rank, -1);
-      begin[axis] = offset;
-      size[axis] = s.dims[axis];
-      out[i] = Slice(c.grad(0), begin, size, "Slice");
-      offset += s.dims[axis];
+      static_sizes = static_sizes && !s.unknown_rank && static_cast<int64_t>(s.dims.size()) == rank &&
+                     s.dims[axis] >= 0;
     }
-    return out;
+    if (static_sizes) {
+      int64_t offset = 0;
+      for (int i = 0; i < n; ++i) {
+        PartialShape s = c.input(i).shape();
+        std::vector<int64_t> begin(rank, 0), size(rank, -1);
+        begin[axis] = offset;
+        size[axis] = s.dims[axis];
+        out[i] = Slice(c.grad(0), begin, size, "Slice");
+        offset += s.dims[axis];
+      }
+      return out;
+    }
+    axis_t = Int32Scalar(c.graph(), axis, "axis");
+  } else {
+    Output rank = Rank(c.input(0), "Rank");
+    axis_t = FloorMod(Cast(c.input(n), DataType::kInt32, "Cast"), rank, "mod");
   }
   std::vector<Output> shapes;
   for (int i = 0; i < n; ++i) shapes.push_back(ShapeOf(c.input(i), DataType::kInt32, "Shape"));
   Operation offsets = OpBuilder("ConcatOffset", "ConcatOffset", c.graph())
-                          .Input(Int32Scalar(c.graph(), axis, "axis"))
+                          .Input(axis_t)
                           .Inputs(shapes)
                           .Attr("N", static_cast<int64_t>(n))
                           .Attr("shape_type", DataType::kInt32)
                           .Build();
-  for (int i = 0; i < n; ++i) {
-    out[i] = OpBuilder("Slice", "Slice", c.graph())
-                 .Input(c.grad(0))
-                 .Input(offsets.output(i))
-                 .Input(shapes[i])
-                 .Attr("T", c.grad(0).dtype())
-                 .Attr("Index", DataType::kInt32)
-                 .Out();
-  }
+  for (int i = 0; i < n; ++i) out[i] = grad::SliceT(c.grad(0), offsets.output(i), shapes[i], "Slice");
   return out;
 }
 
@@ -101,8 +101,7 @@ Grads PackGrad(G c) {
 
 Grads UnpackGrad(G c) {
   std::vector<Output> parts;
-  const int n = static_cast<int>(c.IntAttr("num"));
-  for (int i = 0; i < n; ++i) parts.push_back(c.GradOrZeros(i));
+  for (int i = 0; i < c.op().num_outputs(); ++i) parts.push_back(c.GradOrZeros(i));
   return {Stack(parts, c.IntAttr("axis"), "stack")};
 }
 

@@ -80,7 +80,9 @@ Grads SoftplusGradGrad(G c) {
 // ---- BiasAddGrad(b): z[C] = sum of b over all but the channel axis;  db = g broadcast back ------
 Grads BiasAddGradGrad(G c) {
   PartialShape s = c.input(0).shape();
-  if (s.unknown_rank) return c.Unsupported("the rank of the bias gradient's input is not known");
+  if (s.unknown_rank || s.dims.size() < 2) {
+    return c.Unsupported("the bias gradient's input needs a known rank of at least 2");
+  }
   const int64_t rank = static_cast<int64_t>(s.dims.size());
   const int64_t channel = c.StringAttr("data_format", "NHWC") == "NCHW" ? 1 : rank - 1;
   std::vector<int64_t> kept(rank, 1), keep_mask(rank, 1), channel_mask(rank, 0);

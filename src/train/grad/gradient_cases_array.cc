@@ -51,6 +51,10 @@ void AddArrayCases(std::vector<GradCase>& cases) {
                      Output first = Reshape(in[0], {2, -1});
                      return Outs{Concat({first, in[1]}, -1)};
                    }});
+  cases.push_back({"ConcatV2.unknown_rank_fed_axis", "ConcatV2", {XDyn(Rand({2, 2})), XDyn(Rand({3, 2})), Fed(IntScalar(-2))},
+                   [](const Ins& in) {
+                     return Outs{Op("ConcatV2", in, {{"N", IntAttr(2)}, {"Tidx", T(kInt32)}})};
+                   }});
   cases.push_back({"Pack.axis0", "Pack", {X(Rand({2, 3})), X(Rand({2, 3}))}, [](const Ins& in) { return Outs{Stack(in, 0)}; }});
   cases.push_back({"Pack.axis_last", "Pack", {X(Rand({2})), X(Rand({2})), X(Rand({2}))},
                    [](const Ins& in) { return Outs{Stack(in, -1)}; }});

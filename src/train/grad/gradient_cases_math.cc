@@ -51,6 +51,8 @@ void Reductions(std::vector<GradCase>& cases, const std::string& op, std::functi
   cases.push_back(Reduction(op, "two_axes", gen({2, 2, 3}), {0, 2}, false));
   cases.push_back(Reduction(op, "dynamic_shape", gen({2, 3}), {1}, false, /*dynamic=*/true));
   cases.push_back(Reduction(op, "dynamic_keep_dims", gen({3, 2}), {-2}, true, /*dynamic=*/true));
+  // A scalar of unknown rank, no axes: TF's reduced_shape divides by the rank 0 (see KeptShapeDynamic).
+  cases.push_back(Reduction(op, "scalar_unknown_rank", gen({}), {}, false, /*dynamic=*/true));
   // Axes fed at run time: the rule cannot read them while building.
   cases.push_back({op + ".fed_axes", op, {X(gen({2, 3})), Fed(Ints({0}, {1}))}, [op](const Ins& in) {
                      return Outs{Op(op, in, {{"keep_dims", B(false)}, {"Tidx", TypeAttr(DataType::kInt32)}})};
