@@ -115,6 +115,9 @@ for t in (F32, F64):
         x = rand(xs, t)
         y = R.MaxPool(input=tf.constant(x), **attrs)  # (a numpy input would become float32)
         add("MaxPoolGrad", {"orig_input": x, "orig_output": y, "grad": rand(y.shape, t)}, attrs)
+        if pad != "EXPLICIT":  # (MaxPoolGradGrad has no explicit padding)
+            add("MaxPoolGradGrad", {"orig_input": x, "orig_output": y, "grad": rand(xs, t)},
+                attrs)
         if pad != "EXPLICIT":
             ya = R.AvgPool(value=tf.constant(x), **attrs)
             add("AvgPoolGrad", {"orig_input_shape": array(xs, I32), "grad": rand(ya.shape, t)},
@@ -128,6 +131,8 @@ for xin in (np.ones([1, 3, 3, 1], np.float32), x,
     y = R.MaxPool(input=xin, **attrs)
     add("MaxPoolGrad", {"orig_input": xin, "orig_output": y, "grad": rand(y.shape)}, attrs,
         name="MaxPoolGrad_ties")
+    add("MaxPoolGradGrad", {"orig_input": xin, "orig_output": y, "grad": rand(xin.shape)}, attrs,
+        name="MaxPoolGradGrad_ties")
 add("MaxPoolGrad", {"orig_input": rand([1, 4, 4, 1]), "orig_output": rand([1, 2, 2, 1]),
                     "grad": rand([1, 3, 2, 1])}, {"ksize": [1, 2, 2, 1], "strides": [1, 2, 2, 1],
                                                   "padding": "VALID"},

@@ -307,7 +307,7 @@ def run_case(case, blob):
         if not case.get("expect_error"):
             raise RuntimeError(f"TensorFlow rejected a case not marked expect_error: {e}") from e
         record["expect_error"] = True
-        record["tf_error"] = str(e).split("\n")[0][:300]
+        record["tf_error"] = " ".join(str(e).split())[:300]
         return record
     if case.get("expect_error"):
         raise RuntimeError("case is marked expect_error but TensorFlow accepted it")

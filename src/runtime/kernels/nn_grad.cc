@@ -1,6 +1,6 @@
-// Gradients of the NHWC pooling, normalisation and resize ops (nn.cc): MaxPoolGrad,
-// AvgPoolGrad, FusedBatchNormGrad{,V2,V3}, LRNGrad, ResizeBilinearGrad and
-// ResizeNearestNeighborGrad. Window and sampling geometry is the forward op's (nn_util.h).
+// Gradients of the NHWC pooling, normalisation and resize ops (nn.cc): MaxPoolGrad (and its
+// gradient MaxPoolGradGrad), AvgPoolGrad, FusedBatchNormGrad{,V2,V3}, LRNGrad, ResizeBilinearGrad
+// and ResizeNearestNeighborGrad. Window and sampling geometry is the forward op's (nn_util.h).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -64,53 +64,91 @@ void ForEachWindow(const PoolGeometry& g, const WindowAttrs& a, F window) {
   }
 }
 
-// ---- MaxPoolGrad(orig_input, orig_output, grad) --------------------------------------------
-// Forward y = max over the window's in-image taps. dx[argmax] += dy per window and channel,
-// the arg max found again in orig_input scanning rows then columns: the first maximum wins
-// (a later equal value does not replace it; NaN only wins as the first tap), as TF's CPU
-// kernel. orig_output is only checked for shape.
-template <typename T>
-struct MaxPoolGradFn {
-  static Status Run(KernelContext& c, const WindowAttrs& a) {
-    const Tensor& x = c.input(0);
-    const Tensor& grad = c.input(2);
-    TFM_RETURN_IF_ERROR(ExpectRank(x, 4, "orig_input"));
-    TFM_ASSIGN_OR_RETURN(PoolGeometry g, PoolShape(x.shape().dims(), grad, a));
-    if (!(c.input(1).shape() == grad.shape())) {
-      return InvalidArgument("orig_output has shape " + c.input(1).shape().DebugString() +
-                             ", expected the grad's shape " + grad.shape().DebugString());
-    }
-    TFM_ASSIGN_OR_RETURN(Tensor dx, Alloc(x.dtype(), g.in));
-    const int64_t h = g.in[1], w = g.in[2], ch = g.in[3];
-    const T* xv = x.flat<T>().data();
-    const T* gv = grad.flat<T>().data();
-    T* dv = dx.flat<T>().data();
-    std::vector<int64_t> arg(ch);
-    std::vector<T> best(ch);
-    ForEachWindow(
-        g, a,
-        [&](int64_t b, int64_t oy, int64_t ox, int64_t y0, int64_t y1, int64_t x0, int64_t x1) {
-          std::fill(arg.begin(), arg.end(), -1);
-          for (int64_t iy = y0; iy < y1; ++iy) {
-            for (int64_t ix = x0; ix < x1; ++ix) {
-              const int64_t base = ((b * h + iy) * w + ix) * ch;
-              for (int64_t q = 0; q < ch; ++q) {
-                if (arg[q] == -1 || best[q] < xv[base + q]) {
-                  best[q] = xv[base + q];
-                  arg[q] = base + q;
-                }
+// For each output pixel and channel, calls f(out_index, in_index) with the arg max of its
+// window in x, scanning rows then columns: the first maximum wins (a later equal value does not
+// replace it; NaN only wins as the first tap), as TF's CPU kernels.
+template <typename T, typename F>
+void ForEachArgMax(const PoolGeometry& g, const WindowAttrs& a, const T* x, F f) {
+  const int64_t h = g.in[1], w = g.in[2], ch = g.in[3];
+  std::vector<int64_t> arg(ch);
+  std::vector<T> best(ch);
+  ForEachWindow(
+      g, a, [&](int64_t b, int64_t oy, int64_t ox, int64_t y0, int64_t y1, int64_t x0, int64_t x1) {
+        std::fill(arg.begin(), arg.end(), -1);
+        for (int64_t iy = y0; iy < y1; ++iy) {
+          for (int64_t ix = x0; ix < x1; ++ix) {
+            const int64_t base = ((b * h + iy) * w + ix) * ch;
+            for (int64_t q = 0; q < ch; ++q) {
+              if (arg[q] == -1 || best[q] < x[base + q]) {
+                best[q] = x[base + q];
+                arg[q] = base + q;
               }
             }
           }
-          const T* go = gv + ((b * g.wy.out + oy) * g.wx.out + ox) * ch;
-          for (int64_t q = 0; q < ch; ++q) {
-            if (arg[q] >= 0) dv[arg[q]] += go[q];
-          }
-        });
-    c.set_output(0, dx);
+        }
+        const int64_t out = ((b * g.wy.out + oy) * g.wx.out + ox) * ch;
+        for (int64_t q = 0; q < ch; ++q) {
+          if (arg[q] >= 0) f(out + q, arg[q]);
+        }
+      });
+}
+
+// ---- MaxPoolGrad(orig_input, orig_output, grad) --------------------------------------------
+// Forward y = max over the window's in-image taps.  dx[argmax] += dy per window and channel
+// (ForEachArgMax's tie-breaking). orig_output is only checked for shape.
+// Its gradient: MaxPoolGradGrad.
+// ---- MaxPoolGradGrad(orig_input, orig_output, grad): the gradient of MaxPoolGrad ----------
+// grad has orig_input's shape; y (orig_output's shape) = grad at the first tap of the window
+// whose input equals orig_output there (TF's CPU kernel matches values, so a window whose
+// output no tap equals, e.g. NaN, gives 0).
+template <typename T, bool kGradGrad>
+struct MaxPoolGradFn {
+  static Status Run(KernelContext& c, const WindowAttrs& a) {
+    const Tensor& x = c.input(0);
+    const Tensor& y = c.input(1);
+    const Tensor& grad = c.input(2);
+    TFM_RETURN_IF_ERROR(ExpectRank(x, 4, "orig_input"));
+    TFM_ASSIGN_OR_RETURN(PoolGeometry g, PoolShape(x.shape().dims(), y, a));
+    const Tensor& want = kGradGrad ? x : y;
+    if (!(grad.shape() == want.shape())) {
+      return InvalidArgument("grad has shape " + grad.shape().DebugString() + ", expected " +
+                             want.shape().DebugString());
+    }
+    TFM_ASSIGN_OR_RETURN(Tensor out, Alloc(x.dtype(), kGradGrad ? y.shape().dims() : g.in));
+    const T* xv = x.flat<T>().data();
+    const T* gv = grad.flat<T>().data();
+    T* ov = out.flat<T>().data();
+    if constexpr (kGradGrad) {
+      const T* yv = y.flat<T>().data();
+      const int64_t h = g.in[1], w = g.in[2], ch = g.in[3];
+      ForEachWindow(
+          g, a,
+          [&](int64_t b, int64_t oy, int64_t ox, int64_t y0, int64_t y1, int64_t x0, int64_t x1) {
+            const int64_t o = ((b * g.wy.out + oy) * g.wx.out + ox) * ch;
+            for (int64_t q = 0; q < ch; ++q) {
+              bool found = false;
+              for (int64_t iy = y0; iy < y1 && !found; ++iy) {
+                for (int64_t ix = x0; ix < x1 && !found; ++ix) {
+                  const int64_t i = ((b * h + iy) * w + ix) * ch + q;
+                  if (xv[i] == yv[o + q]) {
+                    ov[o + q] = gv[i];
+                    found = true;
+                  }
+                }
+              }
+            }
+          });
+    } else {
+      ForEachArgMax<T>(g, a, xv, [&](int64_t o, int64_t i) { ov[i] += gv[o]; });
+    }
+    c.set_output(0, out);
     return Status::Ok();
   }
 };
+template <typename T>
+using MaxPoolGradOnce = MaxPoolGradFn<T, false>;
+template <typename T>
+using MaxPoolGradGradFn = MaxPoolGradFn<T, true>;
 
 // ---- AvgPoolGrad(orig_input_shape, grad) -----------------------------------------------------
 // Forward y = mean over the window's in-image taps (count = taps in the image).
@@ -149,7 +187,7 @@ struct AvgPoolGradFn {
   }
 };
 
-template <bool kMax>
+template <bool kMax, bool kGradGrad = false>
 Result<Kernel> PoolGradOp(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(kMax ? 3 : 2));
   TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
@@ -159,9 +197,11 @@ Result<Kernel> PoolGradOp(const NodeInfo& n) {
     TFM_RETURN_IF_ERROR(n.ExpectInputType(0, DataType::kInt32));
     TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
   }
-  TFM_ASSIGN_OR_RETURN(WindowAttrs a, nn::ParseWindowAttrs(n, /*pool=*/true, /*explicit=*/kMax));
-  TFM_ASSIGN_OR_RETURN(KernelFn fn, kMax ? nn::FloatKernel<MaxPoolGradFn>(n, t, a)
-                                         : nn::FloatKernel<AvgPoolGradFn>(n, t, a));
+  TFM_ASSIGN_OR_RETURN(WindowAttrs a,
+                       nn::ParseWindowAttrs(n, /*pool=*/true, /*explicit=*/kMax && !kGradGrad));
+  TFM_ASSIGN_OR_RETURN(KernelFn fn, !kMax       ? nn::FloatKernel<AvgPoolGradFn>(n, t, a)
+                                    : kGradGrad ? nn::FloatKernel<MaxPoolGradGradFn>(n, t, a)
+                                                : nn::FloatKernel<MaxPoolGradOnce>(n, t, a));
   return Kernel{{t}, fn};
 }
 
@@ -449,6 +489,7 @@ Result<Kernel> ResizeNearestGradOp(const NodeInfo& n) {
 
 void RegisterNnGradOps(OpRegistry& r) {
   r.Add({"MaxPoolGrad", PoolGradOp<true>});
+  r.Add({"MaxPoolGradGrad", PoolGradOp<true, true>});
   r.Add({"AvgPoolGrad", PoolGradOp<false>});
   r.Add({"FusedBatchNormGrad", FusedBatchNormGradOp});
   r.Add({"FusedBatchNormGradV2", FusedBatchNormGradOp});

@@ -34,6 +34,7 @@ C Sgn(C x) {
 }
 
 // ---- GradientDescent ------------------------------------------------------------------
+// TF doc: tf.raw_ops.ApplyGradientDescent
 // var -= alpha * delta
 struct GradientDescent {
   static Layout layout() { return {{"var"}, {"alpha"}, 2}; }
@@ -45,6 +46,7 @@ struct GradientDescent {
 };
 
 // ---- Momentum (Polyak heavy ball; use_nesterov: Sutskever et al. 2013) ------------------
+// TF doc: tf.raw_ops.ApplyMomentum
 // accum = accum * momentum + grad
 // var  -= lr * accum                              (nesterov: grad * lr + accum * momentum * lr)
 struct Momentum {
@@ -63,6 +65,7 @@ struct Momentum {
 };
 
 // ---- KerasMomentum (resource only): the Keras form, lr folded into the velocity ---------
+// TF doc: tf.raw_ops.ResourceApplyKerasMomentum
 // accum = accum * momentum - lr * grad
 // var  += accum                                   (nesterov: accum * momentum - lr * grad)
 struct KerasMomentum {
@@ -81,6 +84,7 @@ struct KerasMomentum {
 };
 
 // ---- Adam (Kingma & Ba 2014, https://arxiv.org/abs/1412.6980) ---------------------------
+// TF doc: tf.raw_ops.ApplyAdam
 // The bias corrections come in as beta1_power = beta1^t and beta2_power = beta2^t:
 //   alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
 //   m += (grad - m) * (1 - beta1)
@@ -110,6 +114,7 @@ struct Adam {
 };
 
 // ---- RMSProp (Hinton, Coursera lecture 6e) -----------------------------------------------
+// TF doc: tf.raw_ops.ApplyRMSProp
 // ms  += (grad^2 - ms) * (1 - rho)
 // mom  = mom * momentum + lr * grad / sqrt(ms + epsilon)
 // var -= mom
@@ -130,6 +135,7 @@ struct RmsProp {
 };
 
 // ---- CenteredRMSProp (Graves 2013, https://arxiv.org/abs/1308.0850 eq. 38-45) -------------
+// TF doc: tf.raw_ops.ApplyCenteredRMSProp
 // ms  += (grad^2 - ms) * (1 - rho);   mg += (grad - mg) * (1 - rho)
 // mom  = mom * momentum + lr * grad / sqrt(ms - mg^2 + epsilon)
 // var -= mom
@@ -154,6 +160,7 @@ struct CenteredRmsProp {
 };
 
 // ---- Adagrad (Duchi et al. 2011) and AdagradV2 (with epsilon) ------------------------------
+// TF doc: tf.raw_ops.ApplyAdagrad, tf.raw_ops.ApplyAdagradV2
 // accum += grad^2                                  (only when update_slots)
 // var   -= lr * grad / sqrt(accum)                 (V2: lr * grad / (sqrt(accum) + epsilon))
 struct Adagrad {
@@ -182,6 +189,7 @@ struct AdagradV2 {
 };
 
 // ---- Adadelta (Zeiler 2012, https://arxiv.org/abs/1212.5701) --------------------------------
+// TF doc: tf.raw_ops.ApplyAdadelta
 // accum        = accum * rho + grad^2 * (1 - rho)
 // update       = sqrt(accum_update + epsilon) / sqrt(accum + epsilon) * grad
 // var         -= lr * update
@@ -204,6 +212,7 @@ struct Adadelta {
 };
 
 // ---- Ftrl-proximal (McMahan et al. 2013) and FtrlV2 (with l2_shrinkage) ------------------
+// TF doc: tf.raw_ops.ApplyFtrl, tf.raw_ops.ApplyFtrlV2
 // g'      = grad + 2 * l2_shrinkage * var                           (V2; else g' = grad)
 // new_acc = accum + grad^2
 // linear += g' - (new_acc^-lr_power - accum^-lr_power) / lr * var
