@@ -156,6 +156,15 @@ Grads MaxPoolGradGrad(G c) {
   return {ZerosLike(c.input(0), "zeros_like"), ZerosLike(c.input(1), "zeros_like_1"), b.Out()};
 }
 
+// MaxPoolGradGrad(x, y, b): b read at each window's maximum;  db = MaxPoolGrad(x, y, g),
+// dx = dy = 0
+Grads MaxPoolGradGradGrad(G c) {
+  OpBuilder b("MaxPoolGrad", "MaxPoolGrad", c.graph());
+  b.Input(c.input(0)).Input(c.input(1)).Input(c.grad(0)).Attr("T", c.input(0).dtype());
+  grad::CopyAttrs(b, c, {"ksize", "strides", "padding", "data_format"});
+  return {ZerosLike(c.input(0), "zeros_like"), ZerosLike(c.input(1), "zeros_like_1"), b.Out()};
+}
+
 // ---- StridedSliceGrad(shape, begin, end, strides, b): db = strided_slice(g) ---------------------
 Grads StridedSliceGradGrad(G c) {
   OpBuilder b("StridedSlice", "StridedSlice", c.graph());
@@ -240,6 +249,7 @@ void RegisterGradGradients(GradientRegistry& r) {
   r.Add({"DepthwiseConv2dNativeBackpropFilter", ConvBackpropFilterGrad});
   r.Add({"AvgPoolGrad", AvgPoolGradGrad});
   r.Add({"MaxPoolGrad", MaxPoolGradGrad});
+  r.Add({"MaxPoolGradGrad", MaxPoolGradGradGrad});
   r.Add({"StridedSliceGrad", StridedSliceGradGrad});
   r.Add({"FusedBatchNormGrad", FusedBatchNormGradGrad});
   r.Add({"FusedBatchNormGradV2", FusedBatchNormGradGrad});

@@ -114,22 +114,28 @@ void AddSecondOrderCases(std::vector<GradCase>& cases) {
                                                                    {"strides", L({1, 2, 2, 1})}, {"padding", S("SAME")},
                                                                    {"data_format", S("NHWC")}})};
                    }});
-  cases.push_back({"MaxPoolGrad", "MaxPoolGrad", {X(Distinct({1, 4, 4, 1})), X(Rand({1, 2, 2, 1}))},
-                   [](const Ins& in) {
-                     auto attrs = [](OpBuilder& b) {
-                       b.Attr("ksize", L({1, 2, 2, 1})).Attr("strides", L({1, 2, 2, 1})).Attr("padding", S("VALID"));
-                       b.Attr("data_format", S("NHWC"));
-                     };
-                     OpBuilder f("MaxPool", "", in[0].graph());
-                     f.Input(in[0]).Attr("T", kDouble);
-                     attrs(f);
-                     Output y = f.Out();
-                     OpBuilder b("MaxPoolGrad", "", in[0].graph());
-                     b.Input(in[0]).Input(y).Input(in[1]).Attr("T", kDouble);
-                     attrs(b);
-                     return Outs{b.Out()};
-                   },
-                   0, 0, "", /*skip=*/"no MaxPoolGradGrad kernel in the runtime (train-kernels has none yet)"});
+  // MaxPoolGrad of its own MaxPool (y = MaxPool(x)): x moves the maxima only at ties (none here).
+  // MaxPoolGrad / MaxPoolGradGrad of their own MaxPool (y = MaxPool(x)): x moves the maxima only
+  // at ties (none here), so only the last input has a non-zero gradient.
+  for (const std::string op : {"MaxPoolGrad", "MaxPoolGradGrad"}) {
+    const bool grad_grad = op == "MaxPoolGradGrad";
+    cases.push_back({op, op, {X(Distinct({1, 4, 4, 1})), X(Rand(grad_grad ? std::vector<int64_t>{1, 4, 4, 1}
+                                                                           : std::vector<int64_t>{1, 2, 2, 1}))},
+                     [op](const Ins& in) {
+                       auto attrs = [](OpBuilder& b) {
+                         b.Attr("ksize", L({1, 2, 2, 1})).Attr("strides", L({1, 2, 2, 1})).Attr("padding", S("VALID"));
+                         b.Attr("data_format", S("NHWC"));
+                       };
+                       OpBuilder f("MaxPool", "", in[0].graph());
+                       f.Input(in[0]).Attr("T", kDouble);
+                       attrs(f);
+                       Output y = f.Out();
+                       OpBuilder b(op, "", in[0].graph());
+                       b.Input(in[0]).Input(y).Input(in[1]).Attr("T", kDouble);
+                       attrs(b);
+                       return Outs{b.Out()};
+                     }});
+  }
 
   // ---- StridedSliceGrad, MirrorPadGrad ----
   cases.push_back({"StridedSliceGrad", "StridedSliceGrad",
