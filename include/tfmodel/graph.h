@@ -166,7 +166,9 @@ Result<std::vector<Output>> ImportGraphDef(const Graph& graph, const std::string
 class Session {
  public:
   struct Options {
-    int num_threads = 0;  // reserved for the inter-op thread pool (0 = default)
+    // Threads for independent ops and large kernels, counting the caller: 0 = the machine's
+    // cores, 1 = the calling thread only.
+    int num_threads = 0;
   };
   explicit Session(const Graph& graph);
   Session(const Graph& graph, Options options);

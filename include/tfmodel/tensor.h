@@ -66,7 +66,7 @@ enum class DataType : int {
 
 // "float32", "bfloat16", "string", ... (the names tf.DType.name uses); "invalid" if unknown.
 std::string_view DataTypeName(DataType dtype);
-// "DT_FLOAT", "DT_STRING", ... (the enum names of types.proto).
+// "DT_FLOAT", "DT_STRING", ... (the enum names of types.proto; "DT_FLOAT_REF" for 101, ...).
 std::string DataTypeEnumName(DataType dtype);
 // Inverse of DataTypeName; also accepts the DT_ names.
 Result<DataType> DataTypeFromName(std::string_view name);

@@ -15,7 +15,8 @@ Result<GraphSession*> Session::Impl::Sync() {
   TFM_RETURN_IF_ERROR(g->error());
   std::lock_guard<std::mutex> lock(mu);
   if (!session) {
-    TFM_ASSIGN_OR_RETURN(session, GraphSession::Create(g->ir(), &kNoRoots));
+    TFM_ASSIGN_OR_RETURN(session, GraphSession::Create(g->ir(), &kNoRoots,
+                                                        {.num_threads = options.num_threads}));
   } else if (session->graph().num_nodes() != g->ir().num_nodes()) {
     TFM_RETURN_IF_ERROR(session->Extend(g->ir()));
   }

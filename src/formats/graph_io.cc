@@ -485,6 +485,20 @@ bool HasTextExtension(std::string_view path) {
 
 // Text when `text`; otherwise binary, and text if binary fails but text parses. `what` names the
 // message type in errors ("GraphDef").
+// Whether bytes that failed binary parsing may be text format: printable (or UTF-8) with at
+// least one non-space character. Without this, a binary file cut after its first byte ("\n",
+// the tag of GraphDef.node) would parse as an empty text message.
+bool MayBeText(std::string_view bytes) {
+  bool content = false;
+  for (char ch : bytes) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    if (c == 0x7f) return false;
+    content |= c > 0x20;
+  }
+  return content;
+}
+
 Status ParseMessage(std::string_view bytes, bool text, const std::string& name,
                     std::string_view what, pb::Message* msg) {
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
@@ -499,7 +513,7 @@ Status ParseMessage(std::string_view bytes, bool text, const std::string& name,
   }
   if (msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Status::Ok();
   msg->Clear();
-  if (ParseText(bytes, msg, &errors)) return Status::Ok();
+  if (MayBeText(bytes) && ParseText(bytes, msg, &errors)) return Status::Ok();
   msg->Clear();
   return DataLoss(name + ": truncated or not a " + std::string(what) +
                   " (binary parsing failed, and it is not text format either)");

@@ -92,9 +92,17 @@ Status GraphIR::Import(const GraphDefData& def, const ImportOptions& options) {
       }
     }
   }
+  // Like tf.import_graph_def: a key nothing consumes is fine if its node is in the GraphDef;
+  // one naming a node the GraphDef lacks is an error. (An output index past an existing node's
+  // outputs is not caught here: the graph does not know op signatures.)
   for (const auto& [key, was_used] : used) {
-    if (!was_used) {
-      return InvalidArgument("input_map key '" + key + "' is not an input of any node in the graph");
+    if (was_used) continue;
+    const std::string node = key[0] == '^' ? key.substr(1) : key.substr(0, key.rfind(':'));
+    bool present = false;
+    for (const NodeDefData& n : def.nodes) present = present || n.name == node;
+    if (!present) {
+      return InvalidArgument("input_map key '" + key + "' was not found in the GraphDef (it has no node '" +
+                             node + "')");
     }
   }
   for (const FunctionDefData& f : def.functions) functions_.push_back(f);

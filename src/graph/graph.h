@@ -3,6 +3,7 @@
 #ifndef TFMODEL_SRC_GRAPH_GRAPH_H_
 #define TFMODEL_SRC_GRAPH_GRAPH_H_
 
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -43,7 +44,7 @@ class GraphIR {
     // Prepended with "/" to every imported node name (TensorFlow's default is "import").
     std::string prefix;
     // Tensor names of the imported GraphDef ("x:0", "x", or "^x") replaced by tensors already
-    // in this graph (names in this graph). Keys missing from the GraphDef are an error.
+    // in this graph (names in this graph). Keys whose node the GraphDef lacks are an error.
     std::map<std::string, std::string> input_map;
   };
 
@@ -52,7 +53,8 @@ class GraphIR {
   Status Import(const GraphDefData& def, const ImportOptions& options);
   Status Import(const GraphDefData& def) { return Import(def, ImportOptions{}); }
 
-  const std::vector<Node>& nodes() const { return nodes_; }
+  // A deque: nodes keep their addresses as the graph grows (sessions extend over it).
+  const std::deque<Node>& nodes() const { return nodes_; }
   const Node& node(int id) const { return nodes_[id]; }
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
   // Node id by name, -1 when absent.
@@ -75,7 +77,7 @@ class GraphIR {
   void set_producer(int producer) { producer_ = producer; }
 
  private:
-  std::vector<Node> nodes_;
+  std::deque<Node> nodes_;
   std::unordered_map<std::string, int> by_name_;
   std::vector<FunctionDefData> functions_;
   int producer_ = 0;

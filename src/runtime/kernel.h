@@ -33,6 +33,7 @@
 namespace tfmodel {
 
 class ResourceMgr;
+class ThreadPool;
 class VariableState;
 
 // What a kernel factory sees at plan time.
@@ -84,14 +85,15 @@ class NodeInfo {
 };
 
 // What a kernel sees when it runs. Inputs are shared handles: a kernel must not write into an
-// input's buffer (forwarding an input as an output is fine).
+// input's buffer (forwarding an input as an output is fine). `outputs` is sized by the caller
+// to the planned number of outputs.
 class KernelContext {
  public:
   KernelContext(const std::string& node_name, std::span<const Tensor> inputs,
-                std::vector<Tensor>& outputs, ResourceMgr* resources,
-                std::span<VariableState* const> ref_inputs)
+                std::span<Tensor> outputs, ResourceMgr* resources,
+                std::span<VariableState* const> ref_inputs, ThreadPool* thread_pool = nullptr)
       : node_name_(node_name), inputs_(inputs), outputs_(outputs), resources_(resources),
-        ref_inputs_(ref_inputs) {}
+        ref_inputs_(ref_inputs), thread_pool_(thread_pool) {}
 
   const std::string& node_name() const { return node_name_; }
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
@@ -100,6 +102,9 @@ class KernelContext {
   // Allocates output i (zero-initialised) and returns it.
   Result<Tensor> AllocateOutput(int i, DataType dtype, const Shape& shape);
   ResourceMgr* resources() const { return resources_; }
+  // Threads a large kernel may split its work over (ThreadPool::ParallelFor, which is safe to
+  // call from inside a parallel graph run); null = run on the calling thread only.
+  ThreadPool* thread_pool() const { return thread_pool_; }
   // For inputs fed by a reference variable (VariableV2 -> Assign): the variable, else null.
   VariableState* ref_input(int i) const {
     return i < static_cast<int>(ref_inputs_.size()) ? ref_inputs_[i] : nullptr;
@@ -110,9 +115,10 @@ class KernelContext {
  private:
   const std::string& node_name_;
   std::span<const Tensor> inputs_;
-  std::vector<Tensor>& outputs_;
+  std::span<Tensor> outputs_;
   ResourceMgr* resources_;
   std::span<VariableState* const> ref_inputs_;
+  ThreadPool* thread_pool_;
 };
 
 using KernelFn = std::function<Status(KernelContext&)>;

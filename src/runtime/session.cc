@@ -1,7 +1,9 @@
-// GraphSession: planning every kernel at creation, pruning per run, executing in order.
+// GraphSession: planning every kernel at creation, and per (feeds, fetches, targets) a cached
+// Plan of the needed steps with their inputs resolved (execution is in session_exec.cc).
 #include "src/runtime/session.h"
 
 #include <algorithm>
+#include <string_view>
 
 namespace tfmodel {
 namespace {
@@ -19,9 +21,17 @@ std::string RefVariableKey(const Node& n) {
 
 }  // namespace
 
+GraphSession::GraphSession(GraphIR graph, const SessionOptions& options)
+    : graph_(std::move(graph)), options_(options) {
+  const int threads =
+      options.num_threads <= 0 ? ThreadPool::HardwareConcurrency() : options.num_threads;
+  if (threads > 1) pool_ = std::make_unique<ThreadPool>(threads - 1);
+}
+
 Result<std::unique_ptr<GraphSession>> GraphSession::Create(GraphIR graph,
-                                                          const std::vector<std::string>* roots) {
-  std::unique_ptr<GraphSession> s(new GraphSession(std::move(graph)));
+                                                          const std::vector<std::string>* roots,
+                                                          const SessionOptions& options) {
+  std::unique_ptr<GraphSession> s(new GraphSession(std::move(graph), options));
   const GraphIR& g = s->graph_;
   TFM_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
   s->topo_rank_.assign(g.num_nodes(), 0);
@@ -58,7 +68,8 @@ Status GraphSession::Extend(const GraphIR& graph) {
   }
   if (graph.num_nodes() == old_n) return Status::Ok();
   TFM_ASSIGN_OR_RETURN(std::vector<int> order, graph.TopologicalOrder());
-  graph_ = graph;
+  // Appended, not replaced: planned kernels and cached plans may refer to the existing nodes.
+  for (int i = old_n; i < graph.num_nodes(); ++i) graph_.AddNode(graph.node(i));
   topo_rank_.assign(graph_.num_nodes(), 0);
   for (size_t i = 0; i < order.size(); ++i) topo_rank_[order[i]] = static_cast<int>(i);
   planned_.resize(graph_.num_nodes());
@@ -66,6 +77,18 @@ Status GraphSession::Extend(const GraphIR& graph) {
   // Cached plans stay valid: their nodes and edges are unchanged, and their order is still a
   // topological order of their subgraph. Plans are keyed by names, so new names miss the cache.
   return Status::Ok();
+}
+
+Result<DataType> GraphSession::OutputType(const TensorRef& t) {
+  if (t.node < 0 || t.node >= graph_.num_nodes()) return InvalidArgument("no such node");
+  std::lock_guard<std::mutex> lock(plan_mu_);
+  TFM_RETURN_IF_ERROR(EnsurePlanned({t.node}));
+  const std::vector<DataType>& types = planned_[t.node].output_types;
+  if (t.index < 0 || t.index >= static_cast<int>(types.size())) {
+    return NotFound("node '" + graph_.node(t.node).name + "' has " + std::to_string(types.size()) +
+                    " outputs, not an output " + std::to_string(t.index));
+  }
+  return types[t.index];
 }
 
 Status GraphSession::EnsurePlanned(const std::vector<int>& roots) {
@@ -117,6 +140,7 @@ Status GraphSession::PlanNode(int id) {
     p.ref_inputs.push_back(ref);
   }
   p.writes_ref_inputs = op->writes_ref_inputs;
+  p.produces_ref = op->produces_ref;
   NodeInfo info(n.name, n.op, n.attrs, std::move(input_types));
   auto kernel = op->factory(info);
   if (!kernel.ok()) return kernel.status();
@@ -138,26 +162,59 @@ Status GraphSession::PlanNode(int id) {
   return Status::Ok();
 }
 
-Result<std::shared_ptr<const GraphSession::Plan>> GraphSession::GetPlan(
-    const std::vector<std::string>& feed_names, const std::vector<std::string>& fetches,
-    const std::vector<std::string>& targets) {
-  std::string key;
-  for (const auto& f : feed_names) key += f + '\x01';
-  key += '\x02';
-  for (const auto& f : fetches) key += f + '\x01';
-  key += '\x02';
-  for (const auto& t : targets) key += t + '\x01';
-  {
-    std::lock_guard<std::mutex> lock(plan_mu_);
-    auto it = plans_.find(key);
-    if (it != plans_.end()) return it->second;
-  }
-  auto plan = std::make_shared<Plan>();
-  const GraphIR& g = graph_;
+
+namespace {
+
+// FNV-1a over the names with separators: the plan cache key, computed without building a string.
+uint64_t HashNames(const std::vector<std::pair<std::string, Tensor>>& feeds,
+                   const std::vector<std::string>& fetches, const std::vector<std::string>& targets) {
+  uint64_t h = 1469598103934665603ull;
+  auto add = [&h](std::string_view s, unsigned char sep) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ sep) * 1099511628211ull;
+  };
+  for (const auto& f : feeds) add(f.first, 1);
+  for (const auto& f : fetches) add(f, 2);
+  for (const auto& t : targets) add(t, 3);
+  return h;
+}
+
+}  // namespace
+
+Result<GraphSession::Plan*> GraphSession::GetPlan(
+    const std::vector<std::pair<std::string, Tensor>>& feeds,
+    const std::vector<std::string>& fetches, const std::vector<std::string>& targets) {
+  const uint64_t hash = HashNames(feeds, fetches, targets);
   std::lock_guard<std::mutex> lock(plan_mu_);
+  for (const auto& p : plans_) {
+    if (p->hash != hash || p->feed_names.size() != feeds.size() || p->fetch_names != fetches ||
+        p->target_names != targets) {
+      continue;
+    }
+    bool same = true;
+    for (size_t i = 0; same && i < feeds.size(); ++i) same = p->feed_names[i] == feeds[i].first;
+    if (same) return p.get();
+  }
+  std::vector<std::string> feed_names;
+  for (const auto& f : feeds) feed_names.push_back(f.first);
+  TFM_ASSIGN_OR_RETURN(std::unique_ptr<Plan> plan, BuildPlan(std::move(feed_names), fetches, targets));
+  plan->hash = hash;
+  plans_.push_back(std::move(plan));
+  return plans_.back().get();
+}
+
+Result<std::unique_ptr<GraphSession::Plan>> GraphSession::BuildPlan(
+    std::vector<std::string> feed_names, const std::vector<std::string>& fetches,
+    const std::vector<std::string>& targets) {
+  auto plan = std::make_unique<Plan>();
+  plan->feed_names = std::move(feed_names);
+  plan->fetch_names = fetches;
+  plan->target_names = targets;
+  const std::vector<std::string>& feeds = plan->feed_names;
+  const GraphIR& g = graph_;
   {  // Nodes first used by this run are planned now (their errors name them).
     std::vector<int> roots;
-    for (const auto& list : {&feed_names, &fetches, &targets}) {
+    for (const auto& list : {&feeds, &fetches, &targets}) {
       for (const std::string& name : *list) {
         auto parsed = ParseTensorName(name);
         if (!parsed.ok()) return parsed.status();
@@ -168,17 +225,29 @@ Result<std::shared_ptr<const GraphSession::Plan>> GraphSession::GetPlan(
     }
     TFM_RETURN_IF_ERROR(EnsurePlanned(roots));
   }
-  for (size_t i = 0; i < feed_names.size(); ++i) {
-    TFM_ASSIGN_OR_RETURN(TensorRef t, g.ResolveTensor(feed_names[i]));
-    if (t.index < 0 || t.index >= static_cast<int>(planned_[t.node].output_types.size())) {
-      return InvalidArgument("cannot feed '" + feed_names[i] + "': node '" + g.node(t.node).name +
-                             "' has " + std::to_string(planned_[t.node].output_types.size()) +
-                             " outputs");
+  std::map<TensorRef, int> fed;
+  for (size_t i = 0; i < feeds.size(); ++i) {
+    TFM_ASSIGN_OR_RETURN(TensorRef t, g.ResolveTensor(feeds[i]));
+    const auto& types = planned_[t.node].output_types;
+    if (t.index < 0 || t.index >= static_cast<int>(types.size())) {
+      return InvalidArgument("cannot feed '" + feeds[i] + "': node '" + g.node(t.node).name +
+                             "' has " + std::to_string(types.size()) + " outputs");
     }
-    if (!plan->fed.emplace(t, static_cast<int>(i)).second) {
-      return InvalidArgument("tensor '" + feed_names[i] + "' is fed twice");
+    if (!fed.emplace(t, static_cast<int>(i)).second) {
+      return InvalidArgument("tensor '" + feeds[i] + "' is fed twice");
     }
+    FeedCheck check{static_cast<int>(i), t.node, types[t.index], std::nullopt};
+    const Node& n = g.node(t.node);
+    auto shape = n.attrs.find("shape");
+    if ((n.op == "Placeholder" || n.op == "PlaceholderWithDefault") && shape != n.attrs.end() &&
+        shape->second.kind == AttrValue::Kind::kShape && !shape->second.shape.unknown_rank &&
+        // Graphs from before producer 22 wrote "no shape" as a scalar shape.
+        !(g.producer() <= 21 && shape->second.shape.dims.empty())) {
+      check.shape = shape->second.shape;  // a copy: Extend may replace the graph
+    }
+    plan->feeds.push_back(check);
   }
+  std::vector<TensorRef> fetch_refs;
   std::vector<char> needed(g.num_nodes(), 0);
   std::vector<int> stack;
   for (const std::string& f : fetches) {
@@ -187,8 +256,8 @@ Result<std::shared_ptr<const GraphSession::Plan>> GraphSession::GetPlan(
       return InvalidArgument("cannot fetch '" + f + "': node '" + g.node(t.node).name + "' has " +
                              std::to_string(planned_[t.node].output_types.size()) + " outputs");
     }
-    plan->fetches.push_back(t);
-    if (!plan->fed.count(t)) stack.push_back(t.node);
+    fetch_refs.push_back(t);
+    if (!fed.count(t)) stack.push_back(t.node);
   }
   for (const std::string& name : targets) {
     TFM_ASSIGN_OR_RETURN(auto parsed, ParseTensorName(name));
@@ -203,107 +272,118 @@ Result<std::shared_ptr<const GraphSession::Plan>> GraphSession::GetPlan(
     needed[id] = 1;
     const Node& n = g.node(id);
     for (const TensorRef& in : n.inputs) {
-      if (!plan->fed.count(in) && !needed[in.node]) stack.push_back(in.node);
+      if (!fed.count(in) && !needed[in.node]) stack.push_back(in.node);
     }
     for (int c : n.control_inputs) {
       if (!needed[c]) stack.push_back(c);
     }
   }
+  std::vector<int> order;
   for (int id = 0; id < g.num_nodes(); ++id) {
-    if (needed[id]) plan->order.push_back(id);
+    if (needed[id]) order.push_back(id);
   }
-  std::sort(plan->order.begin(), plan->order.end(),
-            [&](int a, int b) { return topo_rank_[a] < topo_rank_[b]; });
-  plans_.emplace(key, plan);
-  return std::shared_ptr<const Plan>(plan);
-}
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return topo_rank_[a] < topo_rank_[b]; });
 
-Status GraphSession::Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
-                         const std::vector<std::string>& fetches,
-                         const std::vector<std::string>& targets, std::vector<Tensor>* outputs) {
-  std::vector<std::string> feed_names;
-  for (const auto& f : feeds) feed_names.push_back(f.first);
-  TFM_ASSIGN_OR_RETURN(auto plan, GetPlan(feed_names, fetches, targets));
-  const GraphIR& g = graph_;
-  // Feeds must match the dtype the graph produces there.
-  for (const auto& [ref, i] : plan->fed) {
-    DataType want = planned_[ref.node].output_types[ref.index];
-    if (feeds[i].second.dtype() != want) {
-      return InvalidArgument("tensor '" + feeds[i].first + "' is fed a " +
-                             std::string(DataTypeName(feeds[i].second.dtype())) +
-                             " tensor, but the graph expects " + std::string(DataTypeName(want)));
-    }
-    const Node& n = g.node(ref.node);
-    auto shape = n.attrs.find("shape");
-    if ((n.op == "Placeholder" || n.op == "PlaceholderWithDefault") && shape != n.attrs.end() &&
-        shape->second.kind == AttrValue::Kind::kShape && !shape->second.shape.unknown_rank &&
-        // Graphs from before producer 22 wrote "no shape" as a scalar shape.
-        !(g.producer() <= 21 && shape->second.shape.dims.empty())) {
-      const PartialShape& ps = shape->second.shape;
-      const Shape& got = feeds[i].second.shape();
-      bool ok = static_cast<int>(ps.dims.size()) == got.rank();
-      for (int d = 0; ok && d < got.rank(); ++d) ok = ps.dims[d] < 0 || ps.dims[d] == got.dim(d);
-      if (!ok) {
-        return InvalidArgument("tensor '" + feeds[i].first + "' is fed shape " + got.DebugString() +
-                               ", but placeholder '" + n.name + "' has shape " + ps.ToCliString());
-      }
-    }
+  // Steps, with a slot per output.
+  std::vector<int> step_of(g.num_nodes(), -1);
+  plan->steps.resize(order.size());
+  for (size_t s = 0; s < order.size(); ++s) {
+    Step& st = plan->steps[s];
+    st.node = order[s];
+    st.first_slot = plan->num_slots;
+    st.num_outputs = static_cast<int>(planned_[order[s]].output_types.size());
+    plan->num_slots += st.num_outputs;
+    step_of[order[s]] = static_cast<int>(s);
   }
-  std::vector<std::vector<Tensor>> values(g.num_nodes());
-  std::vector<Tensor> inputs;
-  for (int id : plan->order) {
-    const Node& n = g.node(id);
-    const PlannedNode& p = planned_[id];
-    inputs.clear();
+  plan->slot_uses.assign(plan->num_slots, 0);
+  std::vector<std::pair<int, int>> last_ref(plan->num_slots, {-1, -1});  // (step, input)
+  std::vector<int> producers;
+  for (size_t s = 0; s < order.size(); ++s) {
+    Step& st = plan->steps[s];
+    const Node& n = g.node(st.node);
+    const PlannedNode& p = planned_[st.node];
+    producers.clear();
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       const TensorRef& in = n.inputs[i];
-      auto fed = plan->fed.find(in);
-      if (fed != plan->fed.end()) {
-        inputs.push_back(feeds[fed->second].second);
-      } else if (VariableState* var = p.ref_inputs[i]; var != nullptr) {
-        if (p.writes_ref_inputs) {
-          inputs.push_back(Tensor());
-          continue;
-        }
-        auto value = var->Read();  // a reference read sees earlier assignments in this step
-        if (!value.ok()) {
-          return FailedPrecondition("node '" + n.name + "': attempting to use uninitialized value " +
-                                    g.node(in.node).name);
-        }
-        inputs.push_back(*value);
+      Source src;
+      auto f = fed.find(in);
+      if (f != fed.end()) {
+        src.kind = Source::kFeed;
+        src.index = f->second;
       } else {
-        inputs.push_back(values[in.node][in.index]);
+        producers.push_back(step_of[in.node]);
+        if (VariableState* var = p.ref_inputs[i]; var != nullptr) {
+          src.kind = p.writes_ref_inputs ? Source::kNone : Source::kVariable;
+          src.var = var;
+          src.producer = in.node;
+        } else {
+          src.kind = Source::kSlot;
+          src.index = plan->steps[step_of[in.node]].first_slot + in.index;
+          ++plan->slot_uses[src.index];
+          last_ref[src.index] = {static_cast<int>(s), static_cast<int>(i)};
+        }
       }
+      st.inputs.push_back(src);
     }
-    std::vector<Tensor>& out = values[id];
-    out.assign(p.output_types.size(), Tensor());
-    KernelContext ctx(n.name, inputs, out, &resources_, p.ref_inputs);
-    Status s = p.compute(ctx);
-    if (!s.ok()) return s;
-    for (size_t k = 0; k < out.size(); ++k) {
-      if (out[k].dtype() != p.output_types[k]) {
-        return Internal("node '" + n.name + "' (op " + n.op + ") produced output " + std::to_string(k) +
-                        " of dtype " + std::string(DataTypeName(out[k].dtype())) + ", planned " +
-                        std::string(DataTypeName(p.output_types[k])));
-      }
+    for (int c : n.control_inputs) producers.push_back(step_of[c]);
+    std::sort(producers.begin(), producers.end());
+    producers.erase(std::unique(producers.begin(), producers.end()), producers.end());
+    st.num_producers = static_cast<int>(producers.size());
+    for (int q : producers) plan->steps[q].consumers.push_back(static_cast<int>(s));
+  }
+  std::vector<int> last_fetch(plan->num_slots, -1);
+  for (size_t i = 0; i < fetch_refs.size(); ++i) {
+    const TensorRef& t = fetch_refs[i];
+    Source src;
+    if (auto f = fed.find(t); f != fed.end()) {
+      src.kind = Source::kFeed;
+      src.index = f->second;
+    } else if (VariableState* var = ref_var_[t.node]; var != nullptr) {
+      src.kind = Source::kVariable;
+      src.var = var;
+      src.producer = t.node;
+    } else {
+      src.kind = Source::kSlot;
+      src.index = plan->steps[step_of[t.node]].first_slot + t.index;
+      last_fetch[src.index] = static_cast<int>(i);
+    }
+    plan->fetches.push_back(src);
+  }
+  // Last uses: a sequential run moves the tensor into its last reader (or last fetch); fetched
+  // slots count one extra use so a parallel run never releases them.
+  for (int slot = 0; slot < plan->num_slots; ++slot) {
+    if (last_fetch[slot] >= 0) {
+      plan->fetches[last_fetch[slot]].last_use = true;
+      ++plan->slot_uses[slot];
+    } else if (last_ref[slot].first >= 0) {
+      plan->steps[last_ref[slot].first].inputs[last_ref[slot].second].last_use = true;
     }
   }
-  outputs->clear();
-  for (const TensorRef& t : plan->fetches) {
-    auto fed = plan->fed.find(t);
-    if (fed != plan->fed.end()) {
-      outputs->push_back(feeds[fed->second].second);
-      continue;
+  for (Step& st : plan->steps) {
+    for (int k = 0; k < st.num_outputs; ++k) {
+      if (plan->slot_uses[st.first_slot + k] == 0) st.unused_outputs.push_back(st.first_slot + k);
     }
-    if (VariableState* var = ref_var_[t.node]; var != nullptr) {
-      auto value = var->Read();
-      if (!value.ok()) return FailedPrecondition("attempting to use uninitialized value " + g.node(t.node).name);
-      outputs->push_back(*value);
-      continue;
-    }
-    outputs->push_back(values[t.node][t.index]);
+    st.skip = planned_[st.node].produces_ref &&
+              static_cast<int>(st.unused_outputs.size()) == st.num_outputs;
   }
-  return Status::Ok();
+  // A plan whose steps form one chain (each step waits for the one before it) has nothing to
+  // overlap; otherwise kAuto times its first runs to decide.
+  bool chain = true;
+  for (size_t s = 1; chain && s < plan->steps.size(); ++s) {
+    const auto& c = plan->steps[s - 1].consumers;
+    chain = std::find(c.begin(), c.end(), static_cast<int>(s)) != c.end();
+  }
+  Plan::Mode mode = Plan::kSequential;
+  if (pool_ != nullptr && plan->steps.size() > 1) {
+    switch (options_.schedule) {
+      case SessionOptions::Schedule::kAuto: mode = chain ? Plan::kSequential : Plan::kProfile; break;
+      case SessionOptions::Schedule::kParallel: mode = Plan::kParallel; break;
+      case SessionOptions::Schedule::kSequential: break;
+    }
+  }
+  plan->mode.store(mode);
+  plan->step_nanos.assign(plan->steps.size(), INT64_MAX);
+  return plan;
 }
 
 }  // namespace tfmodel

@@ -14,7 +14,9 @@ namespace tfmodel {
 
 // ---- Shape --------------------------------------------------------------------------------
 
-Result<Shape> Shape::Make(std::span<const int64_t> dims) {
+namespace {
+
+Status CheckDims(std::span<const int64_t> dims) {
   constexpr int64_t kMaxElements = int64_t{1} << 62;
   int64_t n = 1;
   for (int64_t d : dims) {
@@ -22,6 +24,13 @@ Result<Shape> Shape::Make(std::span<const int64_t> dims) {
     if (d != 0 && n > kMaxElements / d) return InvalidArgument("shape has too many elements");
     n *= d;
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Shape> Shape::Make(std::span<const int64_t> dims) {
+  TFM_RETURN_IF_ERROR(CheckDims(dims));
   Shape s;
   s.dims_.assign(dims.begin(), dims.end());
   return s;
@@ -51,12 +60,13 @@ bool IsStringLike(DataType d) { return d == DataType::kString || d == DataType::
 
 struct Tensor::Buffer {
   void* data = nullptr;
-  int64_t string_count = 0;  // number of std::string objects constructed in `data`
+  void* allocation = nullptr;  // what to free: `data`, or the malloc block it is aligned in
+  int64_t string_count = 0;    // number of std::string objects constructed in `data`
 
   ~Buffer() {
     auto* strings = static_cast<std::string*>(data);
     for (int64_t i = 0; i < string_count; ++i) strings[i].~basic_string();
-    std::free(data);
+    std::free(allocation);
   }
 };
 
@@ -71,8 +81,7 @@ Result<Tensor> Tensor::AllocateUninitialized(DataType dtype, const Shape& shape)
 }
 
 Result<Tensor> Tensor::AllocateImpl(DataType dtype, const Shape& shape, bool zero) {
-  auto checked = Shape::Make(shape.dims());
-  if (!checked.ok()) return checked.status();
+  TFM_RETURN_IF_ERROR(CheckDims(shape.dims()));
   const int64_t n = shape.NumElements();
   size_t elem;
   if (IsStringLike(dtype)) {
@@ -94,8 +103,18 @@ Result<Tensor> Tensor::AllocateImpl(DataType dtype, const Shape& shape, bool zer
   constexpr size_t kHuge = size_t{2} << 20;
   const bool huge = rounded >= 2 * kHuge;
   if (huge) rounded = (rounded + kHuge - 1) / kHuge * kHuge;
-  buffer->data = std::aligned_alloc(huge ? kHuge : 64, rounded == 0 ? 64 : rounded);
-  if (huge && buffer->data != nullptr) ::madvise(buffer->data, rounded, MADV_HUGEPAGE);
+  if (huge) {
+    buffer->data = buffer->allocation = std::aligned_alloc(kHuge, rounded);
+    if (buffer->data != nullptr) ::madvise(buffer->data, rounded, MADV_HUGEPAGE);
+  } else {
+    // malloc and align by hand: glibc's aligned_alloc splits and frees a chunk every time, and
+    // small tensors are allocated on every kernel call.
+    buffer->allocation = std::malloc(rounded + 64);
+    if (buffer->allocation != nullptr) {
+      const auto p = reinterpret_cast<uintptr_t>(buffer->allocation);
+      buffer->data = reinterpret_cast<void*>((p + 63) & ~uintptr_t{63});
+    }
+  }
   if (buffer->data == nullptr) {
     return ResourceExhausted("out of memory allocating " + std::to_string(bytes) +
                              " bytes for a tensor of shape " + shape.DebugString());

@@ -77,10 +77,11 @@ Status SavedModelBuilder::AddMetaGraphAndVariables(Session& session, const std::
     return FailedPrecondition("AddMetaGraphAndVariables may be called once; use AddMetaGraph for more tag sets");
   }
   impl_->graph = session.graph();
-  // TF's builder saves through a sharded V2 saver over every variable.
-  impl_->saver.emplace(*impl_->graph, Saver::Options{.max_to_keep = 0, .sharded = true});
-  TFM_RETURN_IF_ERROR(impl_->saver->status());
+  // TF's builder saves through a sharded V2 saver over every variable; a graph without
+  // variables gets no saver (TF: an empty saver writes no saver_def).
   if (!GlobalVariables(*impl_->graph).empty()) {
+    impl_->saver.emplace(*impl_->graph, Saver::Options{.max_to_keep = 0, .sharded = true});
+    TFM_RETURN_IF_ERROR(impl_->saver->status());
     auto saved = impl_->saver->Save(session, JoinPath(impl_->tmp_dir, "variables/variables"), std::nullopt,
                                     /*write_meta_graph=*/false, /*write_state=*/false);
     if (!saved.ok()) return saved.status().WithContext("exporting the variables");
@@ -96,7 +97,7 @@ Status SavedModelBuilder::AddMetaGraph(const std::vector<std::string>& tags, con
     std::set<std::string> a(m.tags.begin(), m.tags.end()), b(tags.begin(), tags.end());
     if (a == b) return AlreadyExists("the SavedModel already has a meta graph with these tags");
   }
-  MetaGraphData m = BuildMetaGraph(*impl_->graph, &*impl_->saver);
+  MetaGraphData m = BuildMetaGraph(*impl_->graph, impl_->saver.has_value() ? &*impl_->saver : nullptr);
   m.tags = tags;
   TFM_RETURN_IF_ERROR(AddSignatures(options.signature_def_map, &m));
   if (options.main_op.has_value()) {

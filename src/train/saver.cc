@@ -98,6 +98,10 @@ Operation AddRestoreOps(GraphState* g, const Output& prefix, const std::vector<V
 Saver::Saver(const Graph& g, Options options) : graph_(g) {
   GraphState* s = g.state();
   std::vector<Variable> vars = options.var_list.empty() ? GlobalVariables(g) : options.var_list;
+  if (vars.empty()) {
+    status_ = InvalidArgument("saver: there are no variables to save");
+    return;
+  }
   // Saveables in name order, as TensorFlow sorts them.
   std::sort(vars.begin(), vars.end(), [](const Variable& a, const Variable& b) { return a.name < b.name; });
   for (size_t i = 1; i < vars.size(); ++i) {

@@ -16,7 +16,7 @@ Each cases_*.py module defines CASES, a list of dicts:
                                             #   eager's kernel cache would keep across cases)
    "runs": 2,                               # optional (with "graph"): run the op node N times in
                                             #   one Session; runs 2..N go to "more_outputs"
-   "bounds": {"min": 0, "below": 1},        # optional: values are not reproducible (seed 0):
+   "bounds": {"min": 0, "below": 1},       # optional: values are not reproducible (seed 0):
                                             #   compare dtype and shape only and check every value
                                             #   against min <= v, v < below, v <= max (given keys)
    "variables": ["var", "m"],               # optional: inputs that are variables (see below)
@@ -42,8 +42,8 @@ N, and OpDef defaults), encoded for C++:
 the inputs flattened in OpDef input order, and TensorFlow's outputs, each tensor as
   {"dtype": "float32", "shape": [2, 3], "offset": 0, "nbytes": 24}   (little-endian in data.bin)
   {"dtype": "string", "shape": [2], "b64": ["YQ==", ""]}
-Outputs come from running tf.raw_ops.<op> eagerly on the CPU (or in a fresh graph, see "graph";
-ref-variable cases: in a graph).
+Outputs come from running tf.raw_ops.<op> eagerly on the CPU (in a fresh graph with "graph";
+ref-variable cases in a graph too).
 """
 import argparse
 import base64
@@ -292,15 +292,15 @@ def run_case(case, blob):
                            for st in steps]
     elif steps:
         raise ValueError(f"{op}: steps need variables")
-    runs, final = [], None
+    runs = []
     try:
+        final = None
         if var_names:
             outputs, final = run_with_variables(op_def, fn, call, tf_attrs, var_names, steps,
                                                 uninit)
         elif case.get("graph"):
-            runs = [flat_outputs(r) for r in
-                    run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, case.get("runs", 1))]
-            outputs = runs[0]
+            runs = run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, case.get("runs", 1))
+            outputs = flat_outputs(runs[0])
         else:
             outputs = flat_outputs(call_op(fn, op, call, tf_attrs))
     except (tf.errors.OpError, ValueError, TypeError) as e:
@@ -315,9 +315,10 @@ def run_case(case, blob):
     if final is not None:
         record["variables"]["final"] = [blob.tensor(t) for t in final]
     if len(runs) > 1:
-        record["more_outputs"] = [[blob.tensor(t) for t in r] for r in runs[1:]]
+        record["more_outputs"] = [[blob.tensor(t) for t in flat_outputs(r)] for r in runs[1:]]
     if "bounds" in case:
-        record["bounds"] = check_bounds(case["bounds"], runs or [outputs])
+        all_runs = [flat_outputs(r) for r in runs] if runs else [outputs]
+        record["bounds"] = check_bounds(case["bounds"], all_runs)
     return record
 
 

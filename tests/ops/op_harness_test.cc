@@ -6,12 +6,13 @@
 // Comparison: dtype and shape exactly; floating outputs within |got - want| <= abs + rel |want|
 // (NaN == NaN, infinities exactly), by default rel 1e-5 / abs 1e-6 for float32/float64, about two
 // units in the last place for float16 (2e-3) and bfloat16 (1.6e-2), or the case's "tolerance";
-// everything else bit-exactly. Cases with "expect_error" must fail at plan or run time, with a
-// message that names the node (the case name).
+// everything else bit-exactly. Cases with "expect_error" must fail at plan or run time.
 // Stateful ops: a case with "more_outputs" runs the same planned kernel again for each further
 // run TensorFlow recorded (one Session, the node run N times) and compares each run. A case
 // with "bounds" (seed 0: not reproducible) compares dtypes and shapes only and checks every
 // value against the bounds (min <= v, v <= max, v < below).
+//
+// Cases with "expect_error" must name the node (the case name) in their message.
 //
 // Cases with "variables" (optimizer ops) create those variables in a ResourceMgr from the
 // inputs' values and pass them as resource handles (DT_RESOURCE scalars naming the variable)
@@ -310,6 +311,45 @@ std::string CheckBounds(const Tensor& got, const json& bounds) {
   return "";
 }
 
+// Compares one run's outputs with TensorFlow's; "" when they match.
+std::string CompareOutputs(const json& c, const json& want, const std::vector<Tensor>& outputs,
+                           const Kernel& kernel, const std::string& data) {
+  if (want.size() != outputs.size()) {
+    return "kernel has " + std::to_string(outputs.size()) + " outputs, TensorFlow " +
+           std::to_string(want.size());
+  }
+  std::string failures;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto w = ParseTensor(want[i], data);
+    if (!w.ok()) return "bad expected output: " + w.status().ToString();
+    if (outputs[i].dtype() != kernel.output_types[i]) {
+      failures += "\n output " + std::to_string(i) + ": planned dtype " +
+                  std::string(DataTypeName(kernel.output_types[i])) + " but computed " +
+                  std::string(DataTypeName(outputs[i].dtype()));
+      continue;
+    }
+    std::string diff;
+    if (c.contains("bounds")) {
+      if (outputs[i].dtype() != w->dtype() || !(outputs[i].shape() == w->shape())) {
+        diff = "dtype/shape " + std::string(DataTypeName(outputs[i].dtype())) +
+               outputs[i].shape().DebugString() + ", expected " +
+               std::string(DataTypeName(w->dtype())) + w->shape().DebugString();
+      } else {
+        diff = CheckBounds(outputs[i], c["bounds"]);
+      }
+    } else {
+      Tolerance tol = DefaultTolerance(w->dtype());
+      if (c.contains("tolerance")) {
+        tol.rel = c["tolerance"].value("rel", tol.rel);
+        tol.abs = c["tolerance"].value("abs", tol.abs);
+      }
+      diff = Compare(outputs[i], *w, tol);
+    }
+    if (!diff.empty()) failures += "\n output " + std::to_string(i) + ": " + diff;
+  }
+  return failures;
+}
+
 Tolerance CaseTolerance(const json& c, DataType t) {
   Tolerance tol = DefaultTolerance(t);
   if (c.contains("tolerance")) {
@@ -358,40 +398,6 @@ std::string SetUpVariables(const json& spec, const std::string& name, std::vecto
     }
   }
   return "";
-}
-
-// Compares one run's outputs with TensorFlow's; "" when they match.
-std::string CompareOutputs(const json& c, const json& want, const std::vector<Tensor>& outputs,
-                           const Kernel& kernel, const std::string& data) {
-  if (want.size() != outputs.size()) {
-    return "kernel has " + std::to_string(outputs.size()) + " outputs, TensorFlow " +
-           std::to_string(want.size());
-  }
-  std::string failures;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    auto w = ParseTensor(want[i], data);
-    if (!w.ok()) return "bad expected output: " + w.status().ToString();
-    if (outputs[i].dtype() != kernel.output_types[i]) {
-      failures += "\n output " + std::to_string(i) + ": planned dtype " +
-                  std::string(DataTypeName(kernel.output_types[i])) + " but computed " +
-                  std::string(DataTypeName(outputs[i].dtype()));
-      continue;
-    }
-    std::string diff;
-    if (c.contains("bounds")) {
-      if (outputs[i].dtype() != w->dtype() || !(outputs[i].shape() == w->shape())) {
-        diff = "dtype/shape " + std::string(DataTypeName(outputs[i].dtype())) +
-               outputs[i].shape().DebugString() + ", expected " +
-               std::string(DataTypeName(w->dtype())) + w->shape().DebugString();
-      } else {
-        diff = CheckBounds(outputs[i], c["bounds"]);
-      }
-    } else {
-      diff = Compare(outputs[i], *w, CaseTolerance(c, w->dtype()));
-    }
-    if (!diff.empty()) failures += "\n output " + std::to_string(i) + ": " + diff;
-  }
-  return failures;
 }
 
 // Compares got[i] with the expected tensors `want` ("" when all match).
@@ -471,18 +477,6 @@ std::string RunCase(const json& c, const std::string& data) {
   }
   if (!st.ok()) return "compute failed: " + st.ToString();
   std::string failures = CompareOutputs(c, c.at("outputs"), outputs, *kernel, data);
-  if (c.contains("more_outputs")) {  // the same kernel (node) run again in one session
-    int run = 2;
-    for (const json& want : c["more_outputs"]) {
-      std::vector<Tensor> again(kernel->output_types.size());
-      KernelContext ctx2(name, inputs, again, cv.vars.empty() ? nullptr : &cv.mgr, cv.ref_inputs);
-      Status st2 = kernel->compute(ctx2);
-      std::string diff = st2.ok() ? CompareOutputs(c, want, again, *kernel, data)
-                                  : "compute failed: " + st2.ToString();
-      if (!diff.empty()) failures += "\n run " + std::to_string(run) + ":" + diff;
-      ++run;
-    }
-  }
   if (!cv.vars.empty()) {
     const json& final_values = c["variables"].at("final");
     if (final_values.size() != cv.vars.size()) return "variable count mismatch";
@@ -493,6 +487,18 @@ std::string RunCase(const json& c, const std::string& data) {
       values.push_back(*r);
     }
     failures += CompareAll(c, values, final_values, data, "variable");
+  }
+  if (c.contains("more_outputs")) {  // the same kernel (node) run again in one session
+    int run = 2;
+    for (const json& want : c["more_outputs"]) {
+      std::vector<Tensor> again(kernel->output_types.size());
+      KernelContext ctx2(name, inputs, again, /*resources=*/nullptr, {});
+      Status st2 = kernel->compute(ctx2);
+      std::string diff = st2.ok() ? CompareOutputs(c, want, again, *kernel, data)
+                                  : "compute failed: " + st2.ToString();
+      if (!diff.empty()) failures += "\n run " + std::to_string(run) + ":" + diff;
+      ++run;
+    }
   }
   return failures;
 }

@@ -299,9 +299,12 @@ Result<Kernel> Select(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
   TFM_RETURN_IF_ERROR(n.ExpectInputType(2, t));
   KernelFn fn;
-  bool ok = Dispatch(EqualityTypes{}, t, [&]<typename T>() {
-    fn = kV2 ? KernelFn(SelectBroadcast<T>) : KernelFn(SelectRows<T>);
-  });
+  // Strings too: the sharded saver selects its temporary-file suffix with Select.
+  bool ok = Dispatch(TypeList<float, double, Half, BFloat16, int32_t, int64_t, uint8_t, bool,
+                              std::string>{},
+                     t, [&]<typename T>() {
+                       fn = kV2 ? KernelFn(SelectBroadcast<T>) : KernelFn(SelectRows<T>);
+                     });
   if (!ok) return n.Unsupported(t);
   return Kernel{{t}, std::move(fn)};
 }

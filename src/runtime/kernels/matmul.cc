@@ -1,5 +1,6 @@
 // Matrix products: MatMul (2-D, transpose_a/b) and BatchMatMul/BatchMatMulV2 (batched, V2
-// broadcasts the batch dims), on a cache-blocked GEMM written as plain loops.
+// broadcasts the batch dims). Floating types run on gemm.h (transposed operands are read in
+// place through strides; half types are widened to float first); integers on a plain loop.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -7,114 +8,12 @@
 #include "src/runtime/kernel.h"
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/broadcast.h"
+#include "src/runtime/kernels/gemm.h"
 
 namespace tfmodel {
 namespace {
 
 using MatMulTypes = TypeList<float, double, Half, BFloat16, int32_t, int64_t>;
-
-// ---- GEMM ---------------------------------------------------------------------------------------
-// C[m,n] = A[m,k] B[k,n], row-major with leading dims k and n; C is overwritten.
-//
-// Floats: B is packed, KC rows at a time, into panels of NR contiguous columns
-//   panel j: B[p0 .. p0+KC)[j*NR .. j*NR+NR)  ->  KC x NR values, zero-padded on the right
-// and a 4 x NR block of C (NR = two vectors: 8 floats with SSE2, 16 with AVX2) is accumulated
-// in eight vector registers while p runs over the panel. A panel (KC * NR values, 8-16 KiB)
-// stays in L1 while all rows of A pass by. GCC vector extensions (also understood by Clang)
-// instead of intrinsics; the same blocking written as plain loops ran at a third of the SSE2
-// speed at -O2. AVX2 is chosen at run time; both paths multiply then add (no FMA: -std=c++20
-// disables contraction), so their results are identical.
-constexpr int kMR = 4, kKC = 256;
-
-template <typename T, int kVecBytes>
-[[gnu::always_inline]] inline void MicroKernel(const T* const* rows, const T* panel, int64_t kc,
-                                               T* acc) {
-  typedef T V __attribute__((vector_size(kVecBytes)));
-  constexpr int L = kVecBytes / sizeof(T), NR = 2 * L;
-  V c00{}, c01{}, c10{}, c11{}, c20{}, c21{}, c30{}, c31{};
-  for (int64_t p = 0; p < kc; ++p) {
-    V b0, b1;
-    std::memcpy(&b0, panel + p * NR, sizeof(V));
-    std::memcpy(&b1, panel + p * NR + L, sizeof(V));
-    const V a0 = V{} + rows[0][p], a1 = V{} + rows[1][p];
-    const V a2 = V{} + rows[2][p], a3 = V{} + rows[3][p];
-    c00 += a0 * b0;
-    c01 += a0 * b1;
-    c10 += a1 * b0;
-    c11 += a1 * b1;
-    c20 += a2 * b0;
-    c21 += a2 * b1;
-    c30 += a3 * b0;
-    c31 += a3 * b1;
-  }
-  std::memcpy(acc + 0 * L, &c00, sizeof(V));  // acc is kMR x NR, row-major
-  std::memcpy(acc + 1 * L, &c01, sizeof(V));
-  std::memcpy(acc + 2 * L, &c10, sizeof(V));
-  std::memcpy(acc + 3 * L, &c11, sizeof(V));
-  std::memcpy(acc + 4 * L, &c20, sizeof(V));
-  std::memcpy(acc + 5 * L, &c21, sizeof(V));
-  std::memcpy(acc + 6 * L, &c30, sizeof(V));
-  std::memcpy(acc + 7 * L, &c31, sizeof(V));
-}
-
-template <typename T, int kVecBytes>
-[[gnu::always_inline]] inline void GemmBlocked(const T* a, const T* b, T* c, int64_t m, int64_t n,
-                                               int64_t k) {
-  constexpr int MR = kMR, NR = 2 * kVecBytes / sizeof(T), KC = kKC;
-  const int64_t panels = (n + NR - 1) / NR;
-  std::vector<T> packed(static_cast<size_t>(panels) * KC * NR);
-  const std::vector<T> zeros(KC, T{0});
-  for (int64_t p0 = 0; p0 < k; p0 += KC) {
-    const int64_t kc = std::min<int64_t>(KC, k - p0);
-    for (int64_t jp = 0; jp < panels; ++jp) {
-      T* dst = packed.data() + jp * KC * NR;
-      const int64_t j0 = jp * NR, nr = std::min<int64_t>(NR, n - j0);
-      for (int64_t p = 0; p < kc; ++p) {
-        const T* src = b + (p0 + p) * n + j0;
-        for (int v = 0; v < NR; ++v) dst[p * NR + v] = v < nr ? src[v] : T{0};
-      }
-    }
-    for (int64_t jp = 0; jp < panels; ++jp) {
-      const T* panel = packed.data() + jp * KC * NR;
-      const int64_t j0 = jp * NR, nr = std::min<int64_t>(NR, n - j0);
-      for (int64_t i0 = 0; i0 < m; i0 += MR) {
-        const int64_t mr = std::min<int64_t>(MR, m - i0);
-        const T* rows[MR];
-        for (int r = 0; r < MR; ++r) rows[r] = r < mr ? a + (i0 + r) * k + p0 : zeros.data();
-        T acc[MR * NR];
-        MicroKernel<T, kVecBytes>(rows, panel, kc, acc);
-        for (int64_t r = 0; r < mr; ++r) {
-          T* crow = c + (i0 + r) * n + j0;
-          for (int64_t v = 0; v < nr; ++v) crow[v] += acc[r * NR + v];
-        }
-      }
-    }
-  }
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define TFM_GEMM_AVX2 1
-template <typename T>
-[[gnu::target("avx2")]] void GemmAvx2(const T* a, const T* b, T* c, int64_t m, int64_t n,
-                                      int64_t k) {
-  GemmBlocked<T, 32>(a, b, c, m, n, k);
-}
-bool HasAvx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
-}
-#endif
-
-template <typename T>
-void GemmFloat(const T* a, const T* b, T* c, int64_t m, int64_t n, int64_t k) {
-  if (m == 0 || n == 0) return;
-  std::fill(c, c + m * n, T{0});
-  if (k == 0) return;
-#ifdef TFM_GEMM_AVX2
-  if (HasAvx2()) return GemmAvx2(a, b, c, m, n, k);
-#endif
-  GemmBlocked<T, 16>(a, b, c, m, n, k);
-}
 
 // Integers: a plain i-p-j loop with wrapping arithmetic.
 template <typename T>
@@ -158,24 +57,28 @@ struct MatMulScratch {
 };
 template <typename T>
 void MatMulOne(const T* a, bool ta, const T* b, bool tb, T* out, int64_t m, int64_t n, int64_t k,
-               MatMulScratch<T>& s) {
+               MatMulScratch<T>& s, ThreadPool* pool) {
   using C = ComputeT<T>;
-  const C* am = AsRowMajor(a, ta ? k : m, ta ? m : k, ta, s.a);
-  const C* bm = AsRowMajor(b, tb ? n : k, tb ? k : n, tb, s.b);
-  C* cm;
-  if constexpr (std::is_same_v<C, T>) {
-    cm = out;
-  } else {
-    s.c.resize(m * n);
-    cm = s.c.data();
-  }
   if constexpr (std::is_floating_point_v<C>) {
-    GemmFloat<C>(am, bm, cm, m, n, k);
+    const C* am = AsRowMajor(a, ta ? k : m, ta ? m : k, /*transpose=*/false, s.a);
+    const C* bm = AsRowMajor(b, tb ? n : k, tb ? k : n, /*transpose=*/false, s.b);
+    C* cm;
+    if constexpr (std::is_same_v<C, T>) {
+      cm = out;
+    } else {
+      s.c.resize(m * n);
+      cm = s.c.data();
+    }
+    gemm::Gemm(m, n, k, ta ? gemm::Matrix<C>{am, 1, m} : gemm::Matrix<C>{am, k, 1},
+               tb ? gemm::Matrix<C>{bm, 1, k} : gemm::Matrix<C>{bm, n, 1}, cm, n,
+               /*accumulate=*/false, pool);
+    if constexpr (!std::is_same_v<C, T>) {
+      for (int64_t i = 0; i < m * n; ++i) out[i] = Store<T>(cm[i]);
+    }
   } else {
-    GemmInt<C>(am, bm, cm, m, n, k);
-  }
-  if constexpr (!std::is_same_v<C, T>) {
-    for (int64_t i = 0; i < m * n; ++i) out[i] = Store<T>(cm[i]);
+    const C* am = AsRowMajor(a, ta ? k : m, ta ? m : k, ta, s.a);
+    const C* bm = AsRowMajor(b, tb ? n : k, tb ? k : n, tb, s.b);
+    GemmInt<C>(am, bm, out, m, n, k);
   }
 }
 
@@ -203,8 +106,8 @@ Status MatMul(KernelContext& c, bool ta, bool tb) {
   if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
   MatMulScratch<T> scratch;
   MatMulOne(a.flat<T>().data(), ta, b.flat<T>().data(), tb, out->flat<T>().data(), m, n, k,
-            scratch);
-  c.set_output(0, *out);
+            scratch, c.thread_pool());
+  c.set_output(0, *std::move(out));
   return Status::Ok();
 }
 
@@ -269,10 +172,10 @@ Status BatchMatMul(KernelContext& c, bool adj_x, bool adj_y, bool broadcast) {
       [&](int64_t o, std::array<int64_t, 2> in, std::array<int64_t, 2> st, int64_t len) {
         for (int64_t j = 0; j < len; ++j) {
           MatMulOne(xv + (in[0] + j * st[0]) * xs, adj_x, yv + (in[1] + j * st[1]) * ys, adj_y,
-                    ov + (o + j) * os, m, n, k, scratch);
+                    ov + (o + j) * os, m, n, k, scratch, c.thread_pool());
         }
       });
-  c.set_output(0, *out);
+  c.set_output(0, *std::move(out));
   return Status::Ok();
 }
 
