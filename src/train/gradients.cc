@@ -29,6 +29,7 @@ const GradientRegistry& GradientRegistry::Global() {
     RegisterMathGradients(*r);
     RegisterNnGradients(*r);
     RegisterArrayGradients(*r);
+    RegisterGradGradients(*r);
     return r;
   }();
   return *registry;
@@ -37,7 +38,7 @@ const GradientRegistry& GradientRegistry::Global() {
 // ---- GradContext --------------------------------------------------------------------------------
 
 Output GradContext::GradOrZeros(int i) const {
-  if (grads_[i].valid()) return grads_[i];
+  if (grad(i).valid()) return grad(i);
   return ZerosLike(output(i));
 }
 

@@ -30,13 +30,19 @@ class GradContext {
   GraphState* graph() const { return op_.graph(); }
   const Node& node() const { return node_; }
   int num_inputs() const { return static_cast<int>(node().inputs.size()); }
+  // Input i (invalid when the op has no input i: rules then build nothing valid, and the op
+  // that would take it reports the error).
   Output input(int i) const {
+    if (i < 0 || i >= num_inputs()) return Output();
     const TensorRef& r = node().inputs[i];
     return Output(graph(), r.node, r.index);
   }
   Output output(int i) const { return op_.output(i); }
-  // dL/d(output i); invalid when nothing depends on that output.
-  const Output& grad(int i) const { return grads_[i]; }
+  // dL/d(output i); invalid when nothing depends on that output (or there is no output i).
+  const Output& grad(int i) const {
+    static const Output kNone;
+    return i >= 0 && i < static_cast<int>(grads_.size()) ? grads_[i] : kNone;
+  }
   // The gradient, or zeros shaped like the output when none flows there.
   Output GradOrZeros(int i) const;
   // Attribute lookups on the forward op (a missing attr reads as the default given).
@@ -80,6 +86,7 @@ class GradientRegistry {
 void RegisterMathGradients(GradientRegistry& r);
 void RegisterNnGradients(GradientRegistry& r);
 void RegisterArrayGradients(GradientRegistry& r);
+void RegisterGradGradients(GradientRegistry& r);  // second order: gradients of gradient ops
 
 // Gradients(ys, xs, grad_ys) -- tf.gradients -- is declared in tfmodel/train.h and built
 // in the "gradients" name scope of ys' graph; errors also set the graph's error.

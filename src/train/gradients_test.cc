@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "src/api/op_builder.h"
 #include "tfmodel/train.h"
 
@@ -97,20 +99,91 @@ TEST(Gradients, UnreachableXIsInvalidAndMissingGradientIsAnError) {
   ASSERT_TRUE(grads.ok());
   EXPECT_TRUE((*grads)[0].valid());
   EXPECT_FALSE((*grads)[1].valid());
-  // An op on the path without a registered gradient: a clear error naming it.
+  // An op on the path without a registered gradient (TF registers none for LRNGrad either): a
+  // clear error naming it.
   Graph g2;
-  Output p = Placeholder(g2, kFloat, {4}, "p");
-  Output sorted = OpBuilder("Cumsum", "", p)
-                      .Input(p)
-                      .Input(Int32Scalar(p.graph(), 0))
-                      .Attr("exclusive", false)
-                      .Attr("reverse", false)
-                      .Attr("T", kFloat)
-                      .Attr("Tidx", kInt32)
-                      .Out();
+  Output p = Placeholder(g2, kFloat, {1, 1, 1, 4}, "p");
+  Output sorted = OpBuilder("LRNGrad", "", p).Input(p).Input(p).Input(p).Attr("T", kFloat).Out();
   auto bad = Gradients({ReduceSum(sorted)}, {p});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("Cumsum"), std::string::npos) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("LRNGrad"), std::string::npos) << bad.status().ToString();
+}
+
+
+// Second derivatives: the gradient graph differentiated again (the rules of the gradient ops,
+// e.g. TanhGrad's), against closed forms.
+TEST(Gradients, SecondDerivativesThroughGradientOps) {
+  struct Fn {
+    const char* name;
+    Output (*f)(const Output&);
+    double (*d2)(double);
+  };
+  const Fn fns[] = {
+      {"tanh", [](const Output& x) { return Tanh(x); },
+       [](double x) { return -2 * std::tanh(x) * (1 - std::tanh(x) * std::tanh(x)); }},
+      {"sigmoid", [](const Output& x) { return Sigmoid(x); },
+       [](double x) {
+         const double s = 1 / (1 + std::exp(-x));
+         return s * (1 - s) * (1 - 2 * s);
+       }},
+      {"rsqrt", [](const Output& x) { return Rsqrt(x); }, [](double x) { return 0.75 * std::pow(x, -2.5); }},
+      {"sqrt", [](const Output& x) { return Sqrt(x); }, [](double x) { return -0.25 * std::pow(x, -1.5); }},
+      {"reciprocal", [](const Output& x) { return Reciprocal(x); }, [](double x) { return 2 / (x * x * x); }},
+      {"softplus", [](const Output& x) { return Softplus(x); },
+       [](double x) {
+         const double s = 1 / (1 + std::exp(-x));
+         return s * (1 - s);
+       }},
+      {"x*exp(x)", [](const Output& x) { return Mul(x, Exp(x)); }, [](double x) { return (x + 2) * std::exp(x); }},
+  };
+  const std::vector<double> xs = {0.3, 0.9, 1.7};
+  for (const Fn& fn : fns) {
+    Graph g;
+    Output x = Placeholder(g, kDouble, {3}, "x");
+    auto d1 = Gradients({ReduceSum(fn.f(x))}, {x});
+    ASSERT_TRUE(d1.ok()) << fn.name << ": " << d1.status().ToString();
+    auto d2 = Gradients({ReduceSum((*d1)[0])}, {x});
+    ASSERT_TRUE(d2.ok()) << fn.name << ": " << d2.status().ToString();
+    Session s(g);
+    auto out = s.Fetch({{x, Tensor::FromVector<double>(xs, Shape{3})}}, (*d2)[0]);
+    ASSERT_TRUE(out.ok()) << fn.name << ": " << out.status().ToString();
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(out->flat<double>()[i], fn.d2(xs[i]), 1e-12) << fn.name << " at " << xs[i];
+  }
+}
+
+// A rule that cannot handle its op's configuration fails with an error naming the op (no crash),
+// and so does asking for PreventGradient's gradient.
+TEST(Gradients, UnsupportedConfigurationsAreErrorsNamingTheOp) {
+  {
+    Graph g;
+    Output p = Placeholder(g, kFloat, {2, 3}, "params");
+    // The axis is only known at run time: the rule needs it while building.
+    Output axis = Placeholder(g, kInt32, {}, "axis");
+    Output idx = Const(g, Tensor::FromVector<int32_t>(std::vector<int32_t>{0, 1}, Shape{2}));
+    Output gathered = OpBuilder("GatherV2", "fed_axis_gather", p)
+                          .Input(p)
+                          .Input(idx)
+                          .Input(axis)
+                          .Attr("batch_dims", int64_t{0})
+                          .Attr("Tparams", kFloat)
+                          .Attr("Tindices", kInt32)
+                          .Attr("Taxis", kInt32)
+                          .Out();
+    ASSERT_TRUE(g.status().ok()) << g.status().ToString();
+    auto grads = Gradients({ReduceSum(gathered)}, {p});
+    ASSERT_FALSE(grads.ok());
+    EXPECT_NE(grads.status().message().find("GatherV2"), std::string::npos) << grads.status().ToString();
+    EXPECT_NE(grads.status().message().find("fed_axis_gather"), std::string::npos) << grads.status().ToString();
+  }
+  {
+    Graph g;
+    Output p = Placeholder(g, kFloat, {2}, "p");
+    Output y = OpBuilder("PreventGradient", "guard", p).Input(p).Attr("T", kFloat).Attr("message", "why").Out();
+    auto grads = Gradients({ReduceSum(y)}, {p});
+    ASSERT_FALSE(grads.ok());
+    EXPECT_NE(grads.status().message().find("Gradient explicitly disabled. Reason: why"), std::string::npos)
+        << grads.status().ToString();
+  }
 }
 
 }  // namespace

@@ -1,17 +1,15 @@
 // Gradients of element-wise math, matmul and reductions (TF: math_grad.py). Rules of
 // broadcasting ops return output-shaped gradients; the driver un-broadcasts them.
 #include "src/api/op_builder.h"
+#include "src/train/grad/grad_util.h"
 #include "src/train/gradients.h"
 
 namespace tfmodel {
 namespace {
 
-using G = const GradContext&;
-using Grads = std::vector<Output>;
-
-Output GradOp(std::string_view op, G c, const Output& a, const Output& b) {
-  return OpBuilder(op, op, c.graph()).Input(a).Input(b).Attr("T", a.dtype()).Out();
-}
+using grad::G;
+using grad::Grads;
+using grad::Op2;
 
 // Conjugation is the identity for real dtypes, which is all the runtime differentiates.
 
@@ -61,13 +59,59 @@ Grads SquaredDifferenceGrad(G c) {
   return {xg, Neg(xg, "Neg")};
 }
 
-// ---- Pow: dx = dy y x^(y-1), dy_ = dy z log(x) (0 where x <= 0) -----------------------------------
+// ---- Pow: dx = dy y x^(y-1), dy_ = dy z log(x) (0 where x <= 0; log of 1 there, so its own
+// gradient stays finite) --------------------------------------------------------------------------
 Grads PowGrad(G c) {
   Output x = c.input(0), y = c.input(1), z = c.output(0), dy = c.grad(0);
   Output gx = Mul(Mul(dy, y, "mul"), Pow(x, Sub(y, ScalarLike(y, 1.0, "sub/y"), "sub"), "Pow"), "mul_1");
-  Output safe_log = Select(Greater(x, ZerosLike(x, "zeros_like"), "Greater"), Log(x, "Log"),
-                           ZerosLike(x, "zeros_like_1"), "SelectV2");
-  return {gx, Mul(Mul(dy, z, "mul_2"), safe_log, "mul_3")};
+  Output mask = Greater(x, ZerosLike(x, "zeros_like"), "Greater");
+  Output safe_x = Select(mask, x, OnesLike(x, "ones_like"), "SelectV2");
+  Output log_x = Select(mask, Log(safe_x, "Log"), ZerosLike(x, "zeros_like_1"), "SelectV2_1");
+  return {gx, Mul(Mul(dy, z, "mul_2"), log_x, "mul_3")};
+}
+
+// ---- FloorMod: z = x - floor(x / y) y;  dx = dy, dy_ = -dy floor(x / y) ----------------------------
+Grads FloorModGrad(G c) {
+  Output dy = c.grad(0);
+  return {dy, Mul(dy, Neg(FloorDiv(c.input(0), c.input(1), "floordiv"), "Neg"), "mul")};
+}
+
+// ---- MulNoNan: z = y == 0 ? 0 : x y;  dx = mul_no_nan(dy, y), dy_ = mul_no_nan(x, dy) ---------------
+Grads MulNoNanGrad(G c) {
+  return {Op2(c, "MulNoNan", c.grad(0), c.input(1)), Op2(c, "MulNoNan", c.input(0), c.grad(0))};
+}
+
+// ---- Xlogy, Xlog1py, Xdivy: z = x == 0 ? 0 : x f(y). With nz = (x != 0):
+//   xlogy:   dx = dy xlogy(nz, y),    dy_ = dy xdivy(x, y)
+//   xlog1py: dx = dy xlog1py(nz, y),  dy_ = dy xdivy(x, y + 1)
+//   xdivy:   dx = dy xdivy(nz, y),    dy_ = dy xdivy(-x, y^2)
+Grads XopGrad(G c, std::string_view op) {
+  Output x = c.input(0), y = c.input(1), dy = c.grad(0);
+  Output nz = Cast(NotEqual(x, ZerosLike(x, "zeros_like"), "NotEqual"), x.dtype(), "Cast");
+  Output partial_x = Op2(c, op, nz, y);
+  Output partial_y;
+  if (op == "Xlogy") {
+    partial_y = Op2(c, "Xdivy", x, y);
+  } else if (op == "Xlog1py") {
+    partial_y = Op2(c, "Xdivy", x, Add(y, ScalarLike(y, 1.0, "add/y"), "add"));
+  } else {
+    partial_y = Op2(c, "Xdivy", Neg(x, "Neg"), Square(y, "Square"));
+  }
+  return {Mul(partial_x, dy, "mul"), Mul(partial_y, dy, "mul_1")};
+}
+Grads XlogyGrad(G c) { return XopGrad(c, "Xlogy"); }
+Grads Xlog1pyGrad(G c) { return XopGrad(c, "Xlog1py"); }
+Grads XdivyGrad(G c) { return XopGrad(c, "Xdivy"); }
+
+// ---- ClipByValue(x, lo, hi): z = min(max(x, lo), hi);  dx = dy where lo <= x <= hi, dlo = dy
+// where x < lo, dhi = dy where x > hi (lo and hi un-broadcast by the driver) -------------------------
+Grads ClipByValueGrad(G c) {
+  Output x = c.input(0), dy = c.grad(0);
+  Output zeros = ZerosLike(dy, "zeros");
+  Output below = Less(x, c.input(1), "Less");
+  Output above = Greater(x, c.input(2), "Greater");
+  return {grad::SelectV1(LogicalOr(below, above, "LogicalOr"), zeros, dy, "Select"),
+          grad::SelectV1(below, dy, zeros, "Select_1"), grad::SelectV1(above, dy, zeros, "Select_2")};
 }
 
 // ---- unary ops -----------------------------------------------------------------------------------
@@ -78,9 +122,9 @@ Grads SquareGrad(G c) {
   return {Mul(c.grad(0), Mul(ScalarLike(x, 2.0, "Const"), x, "Mul"), "Mul_1")};
 }
 // SqrtGrad(y, dy) = dy / (2y); RsqrtGrad(y, dy) = -dy y^3 / 2; ReciprocalGrad(y, dy) = -dy y^2
-Grads SqrtGrad(G c) { return {GradOp("SqrtGrad", c, c.output(0), c.grad(0))}; }
-Grads RsqrtGrad(G c) { return {GradOp("RsqrtGrad", c, c.output(0), c.grad(0))}; }
-Grads ReciprocalGrad(G c) { return {GradOp("ReciprocalGrad", c, c.output(0), c.grad(0))}; }
+Grads SqrtGrad(G c) { return {Op2(c, "SqrtGrad", c.output(0), c.grad(0))}; }
+Grads RsqrtGrad(G c) { return {Op2(c, "RsqrtGrad", c.output(0), c.grad(0))}; }
+Grads ReciprocalGrad(G c) { return {Op2(c, "ReciprocalGrad", c.output(0), c.grad(0))}; }
 // d exp(x) = exp(x) dy
 Grads ExpGrad(G c) { return {Mul(c.grad(0), c.output(0), "mul")}; }
 // d log(x) = dy / x
@@ -90,6 +134,8 @@ Grads Log1pGrad(G c) {
   Output x = c.input(0);
   return {Mul(c.grad(0), Reciprocal(Add(ScalarLike(x, 1.0, "add/x"), x, "add"), "Reciprocal"), "mul")};
 }
+// d sign(x) = 0 (TF returns zeros, not "no gradient")
+Grads SignGrad(G c) { return {ZerosLike(c.input(0), "zeros_like")}; }
 // d |x| = sign(x) dy
 Grads AbsGrad(G c) { return {Mul(c.grad(0), Sign(c.input(0), "Sign"), "mul")}; }
 // Cast: the gradient cast back to the source dtype, when both are differentiable.
@@ -171,7 +217,10 @@ Output KeptShapeDynamic(G c) {
   Output shape = ShapeOf(c.input(0), DataType::kInt32, "Shape");
   Output rank = Size(shape, DataType::kInt32, "Size");
   Output axes = Cast(c.input(1), DataType::kInt32, "Cast");
-  Output wrapped = FloorMod(Add(axes, rank, "add"), rank, "mod");
+  // (axes + rank) mod max(rank, 1): TF divides by the rank itself, which our FloorMod kernel
+  // rejects for a scalar input even though its axes are empty (TF's kernel computes nothing).
+  Output divisor = Maximum(rank, Int32Scalar(g, 1, "Maximum/y"), "Maximum");
+  Output wrapped = FloorMod(Add(axes, rank, "add"), divisor, "mod");
   Output ones = Fill(ShapeOf(wrapped, DataType::kInt32, "Shape_1"), Int32Scalar(g, 1, "Fill/value"), "Fill");
   Output positions = Range(Int32Scalar(g, 0, "range/start"), rank, Int32Scalar(g, 1, "range/delta"), "range");
   return OpBuilder("DynamicStitch", "DynamicStitch", g)
@@ -262,6 +311,79 @@ Grads MinOrMaxGrad(G c) {
   return {Mul(RealDiv(indicators, num_selected, "truediv"), BroadcastBack(c, r, c.grad(0)), "mul"), Output()};
 }
 
+// Prod: dx_i = dy * (product of the other reduced elements), from an exclusive cumprod from
+// each side over the reduced axes moved first and flattened (TF's _ProdGrad: no division, so
+// zeros in x are fine). Every shape is computed in the graph.
+Grads ProdGrad(G c) {
+  GraphState* g = c.graph();
+  Output x = c.input(0), dy = c.grad(0);
+  Output input_shape = grad::ShapeI32(x, "Shape");
+  if (!c.BoolAttr("keep_dims")) dy = Reshape(dy, KeptShapeDynamic(c), "Reshape");
+  dy = grad::BroadcastToT(dy, input_shape, "BroadcastTo");
+  Output rank = Rank(x, "Rank");
+  Output axes = Cast(Reshape(c.input(1), {-1}, "Reshape_1"), DataType::kInt32, "Cast_1");
+  Output divisor = Maximum(rank, Int32Scalar(g, 1, "Maximum/y"), "Maximum");  // see KeptShapeDynamic
+  Output reduced = FloorMod(Add(axes, rank, "add_1"), divisor, "mod_1");
+  Output idx = Range(Int32Scalar(g, 0, "range_1/start"), rank, Int32Scalar(g, 1, "range_1/delta"), "range_1");
+  Output other = OpBuilder("ListDiff", "ListDiff", g)
+                     .Input(idx)
+                     .Input(reduced)
+                     .Attr("T", DataType::kInt32)
+                     .Attr("out_idx", DataType::kInt32)
+                     .Out(0);
+  Output perm = grad::ConcatT({reduced, other}, Int32Scalar(g, 0, "concat/axis"), "concat");
+  Output reduced_num = ReduceProd(grad::GatherT(input_shape, reduced, 0, "GatherV2"), {}, false, "Prod");
+  Output other_num = ReduceProd(grad::GatherT(input_shape, other, 0, "GatherV2_1"), {}, false, "Prod_1");
+  Output permuted = grad::TransposeT(x, perm, "transpose");
+  Output reshaped = Reshape(permuted, Stack({reduced_num, other_num}, 0, "Reshape_2/shape"), "Reshape_2");
+  Output axis0 = Int32Scalar(g, 0, "Cumprod/axis");
+  Output left = grad::Cumulative("Cumprod", reshaped, axis0, true, false, "Cumprod");
+  Output right = grad::Cumulative("Cumprod", reshaped, axis0, true, true, "Cumprod_1");
+  Output y = Reshape(Mul(left, right, "mul"), grad::ShapeI32(permuted, "Shape_1"), "Reshape_3");
+  Output inverse = OpBuilder("InvertPermutation", "InvertPermutation", g)
+                       .Input(perm)
+                       .Attr("T", DataType::kInt32)
+                       .Out();
+  Output out = Mul(dy, grad::TransposeT(y, inverse, "transpose_1"), "mul_1");
+  return {Reshape(out, input_shape, "Reshape_4"), Output()};
+}
+
+// Cumsum(x, axis): dx = cumsum(dy, axis, exclusive, !reverse)
+Grads CumsumGrad(G c) {
+  return {grad::Cumulative("Cumsum", c.grad(0), c.input(1), c.BoolAttr("exclusive"),
+                           !c.BoolAttr("reverse"), "Cumsum"),
+          Output()};
+}
+
+// Cumprod(x, axis): dx = div_no_nan(cumsum(cumprod(x) dy, axis, exclusive, !reverse), x)
+// (TF's formula: exact for non-zero x)
+Grads CumprodGrad(G c) {
+  const bool exclusive = c.BoolAttr("exclusive"), reverse = c.BoolAttr("reverse");
+  Output x = c.input(0), axis = c.input(1);
+  Output prod = grad::Cumulative("Cumprod", x, axis, exclusive, reverse, "Cumprod");
+  Output out = grad::Cumulative("Cumsum", Mul(prod, c.grad(0), "mul"), axis, exclusive, !reverse, "Cumsum");
+  return {DivNoNan(out, x, "div_no_nan"), Output()};
+}
+
+// SegmentSum(data, ids): ddata = gather(dy, ids)
+Grads SegmentSumGrad(G c) { return {grad::GatherT(c.grad(0), c.input(1), 0, "GatherV2"), Output()}; }
+
+// UnsortedSegmentSum(data, ids, n): ddata = ids >= 0 ? gather(dy, max(ids, 0)) : 0 (negative ids
+// are dropped by the forward op). The id mask is reshaped to broadcast over data's inner axes.
+Grads UnsortedSegmentSumGrad(G c) {
+  GraphState* g = c.graph();
+  Output ids = c.input(1);
+  Output clipped = Maximum(ids, ZerosLike(ids, "zeros_like"), "Maximum");
+  Output gathered = grad::GatherT(c.grad(0), clipped, 0, "GatherV2");
+  Output positive = GreaterEqual(ids, ScalarLike(ids, 0.0, "GreaterEqual/y"), "GreaterEqual");
+  Output extra = Sub(Rank(gathered, "Rank"), Rank(ids, "Rank_1"), "sub");
+  Output ones = Fill(Reshape(extra, {1}, "Reshape"), Int32Scalar(g, 1, "ones/value"), "ones");
+  Output mask_shape = grad::ConcatT({grad::ShapeI32(ids, "Shape"), ones}, Int32Scalar(g, 0, "concat/axis"), "concat");
+  Output mask = Reshape(positive, mask_shape, "Reshape_1");
+  Output zeros = ZerosLike(gathered, "zeros_like_1");
+  return {Select(mask, gathered, zeros, "SelectV2"), Output(), Output()};
+}
+
 }  // namespace
 
 void RegisterMathGradients(GradientRegistry& r) {
@@ -269,10 +391,10 @@ void RegisterMathGradients(GradientRegistry& r) {
     r.Add({op, IdentityGrad});
   }
   // The gradient stops at these (TF's NotDifferentiable or [None] gradients).
-  for (const char* op : {"StopGradient", "Floor", "Ceil", "Round", "Sign", "Equal", "NotEqual",
+  for (const char* op : {"StopGradient", "Floor", "Ceil", "Round", "Equal", "NotEqual",
                          "Less", "LessEqual", "Greater", "GreaterEqual", "LogicalAnd", "LogicalOr",
                          "LogicalNot", "Shape", "ShapeN", "Size", "Rank", "ZerosLike", "OnesLike",
-                         "ArgMax", "ArgMin", "FloorDiv", "FloorMod", "Range", "RandomUniform",
+                         "ArgMax", "ArgMin", "FloorDiv", "Range", "RandomUniform",
                          "RandomStandardNormal", "TruncatedNormal", "RandomUniformInt",
                          "BroadcastGradientArgs", "Const", "Placeholder", "VariableV2", "VarHandleOp",
                          "NoOp", "OneHot", "Where"}) {
@@ -289,6 +411,12 @@ void RegisterMathGradients(GradientRegistry& r) {
   r.Add({.op = "Minimum", .fn = MinimumGrad, .unbroadcast = true});
   r.Add({.op = "SquaredDifference", .fn = SquaredDifferenceGrad, .unbroadcast = true});
   r.Add({.op = "Pow", .fn = PowGrad, .unbroadcast = true});
+  r.Add({.op = "FloorMod", .fn = FloorModGrad, .unbroadcast = true});
+  r.Add({.op = "MulNoNan", .fn = MulNoNanGrad, .unbroadcast = true});
+  r.Add({.op = "Xlogy", .fn = XlogyGrad, .unbroadcast = true});
+  r.Add({.op = "Xlog1py", .fn = Xlog1pyGrad, .unbroadcast = true});
+  r.Add({.op = "Xdivy", .fn = XdivyGrad, .unbroadcast = true});
+  r.Add({.op = "ClipByValue", .fn = ClipByValueGrad, .unbroadcast = true});
   r.Add({"Neg", NegGrad});
   r.Add({"Square", SquareGrad});
   r.Add({"Sqrt", SqrtGrad});
@@ -308,6 +436,12 @@ void RegisterMathGradients(GradientRegistry& r) {
   r.Add({"Mean", MeanGrad});
   r.Add({"Max", MinOrMaxGrad});
   r.Add({"Min", MinOrMaxGrad});
+  r.Add({"Prod", ProdGrad});
+  r.Add({"Cumsum", CumsumGrad});
+  r.Add({"Cumprod", CumprodGrad});
+  r.Add({"SegmentSum", SegmentSumGrad});
+  r.Add({"UnsortedSegmentSum", UnsortedSegmentSumGrad});
+  r.Add({"Sign", SignGrad});
 }
 
 }  // namespace tfmodel
