@@ -181,11 +181,11 @@ TEST(Cli, RunErrorsNameWhatIsWrong) {
     std::ifstream in(std::string(TFMODEL_CORPUS_DIR) + "/cppflow/examples/load_frozen_graph/model.pb", std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), {});
     ASSERT_GT(bytes.size(), 1000u);
-    std::ofstream(::testing::TempDir() + "truncated.pb", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+    std::ofstream(::testing::TempDir() + "cli_truncated.pb", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   }
-  CliRun truncated = Exec("show " + ::testing::TempDir() + "truncated.pb");
+  CliRun truncated = Exec("show " + ::testing::TempDir() + "cli_truncated.pb");
   EXPECT_EQ(truncated.code, 1);
-  EXPECT_NE(truncated.err.find("truncated.pb"), std::string::npos) << truncated.err;
+  EXPECT_NE(truncated.err.find("cli_truncated.pb"), std::string::npos) << truncated.err;
 }
 
 }  // namespace
