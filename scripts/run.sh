@@ -9,12 +9,15 @@ tfm=build/src/cli/tfmodel
 work=build/demo
 rm -rf "$work"
 
-echo "### tfmodel demo: build the seed model's variables, save, restore"
+echo "### tfmodel demo: the seed workflow in C++ (build, train, save three ways, load each, fine-tune)"
 $tfm demo --workdir "$work"
 
 echo
-echo "### tfmodel inspect-checkpoint on the demo's checkpoint directory"
+echo "### what the demo wrote, seen by the CLI: the checkpoint, the frozen graph, the SavedModel"
 $tfm inspect-checkpoint "$work/model_ckpt" --all
+$tfm show "$work/model_pb/test-model.pb"
+$tfm show "$work/saved_model/test-model-dir" --all
+$tfm run "$work/saved_model/test-model-dir" --input_exprs 'input=[[1,1,1,1,1,1,1,1,1,1]]'
 
 corpus=../shared/corpus/real
 if [ -d "$corpus" ]; then

@@ -57,9 +57,11 @@ class Model {
     std::vector<std::string> tags = {"serve"};
     // Frozen graphs: the import name scope ("" = names as in the file; TF's default "import").
     std::string import_prefix;
-    // Frozen graphs: tensors of the file replaced by other tensors of the file ... (unused
-    // without an enclosing graph; kept for symmetry with tf.import_graph_def).
-    // .meta: the checkpoint prefix to restore; empty = latest checkpoint beside the .meta.
+    // .meta: the checkpoint prefix to restore; empty = "<stem>.index" beside the .meta, else the
+    // latest checkpoint of its directory (none needed when the graph has no variables).
+    // GraphDef with variables (not frozen): restored from this prefix through the graph's
+    // save/Const:0 + save/restore_all when it has them, else by variable name; empty = the
+    // variables stay uninitialised.
     std::string checkpoint;
     // Threads for running independent nodes and splitting large kernels (MatMul, Conv2D),
     // counting the thread that calls Run: 0 = the machine's hardware concurrency, 1 = run

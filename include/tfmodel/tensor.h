@@ -66,7 +66,7 @@ enum class DataType : int {
 
 // "float32", "bfloat16", "string", ... (the names tf.DType.name uses); "invalid" if unknown.
 std::string_view DataTypeName(DataType dtype);
-// "DT_FLOAT", "DT_STRING", ... (the enum names of types.proto).
+// "DT_FLOAT", "DT_STRING", ... (the enum names of types.proto; "DT_FLOAT_REF" for 101, ...).
 std::string DataTypeEnumName(DataType dtype);
 // Inverse of DataTypeName; also accepts the DT_ names.
 Result<DataType> DataTypeFromName(std::string_view name);
@@ -167,6 +167,18 @@ class Shape {
 
  private:
   std::vector<int64_t> dims_;
+};
+
+// A shape that may be partly unknown: dims of -1 are unknown; unknown_rank means no dims.
+struct PartialShape {
+  static PartialShape Unknown() { return PartialShape{true, {}}; }
+  static PartialShape Of(const Shape& s) { return PartialShape{false, s.dims()}; }
+  bool unknown_rank = false;
+  std::vector<int64_t> dims;
+  bool IsFullyDefined() const;
+  // "(-1, 1)" as saved_model_cli prints it; "unknown_rank".
+  std::string ToCliString() const;
+  bool operator==(const PartialShape&) const = default;
 };
 
 // Largest tensor we allocate: bounds allocations whose size comes from a file or request.

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -117,6 +118,33 @@ TEST(Cli, ShowLaysOutSignaturesLikeSavedModelCli) {
             std::string::npos)
       << all.out;
   EXPECT_NE(all.out.find("  Method name is: tensorflow/serving/predict\n"), std::string::npos);
+  // Then the ops of the MetaGraph, as a Python set (saved_model_cli's order is arbitrary).
+  EXPECT_NE(all.out.find("        name: y:0\n  Method name is: tensorflow/serving/predict\n"
+                         "The MetaGraph with tag set ['serve'] contains the following ops: "
+                         "{'Add', 'Assign', 'Const', 'Identity', 'MergeV2Checkpoints', 'Mul', "
+                         "'NoOp', 'Pack', 'ParseExample', 'Placeholder', 'PlaceholderWithDefault', "
+                         "'Reshape', 'RestoreV2', 'SaveV2', 'ShardedFilename', 'StringJoin', "
+                         "'VariableV2'}\n"),
+            std::string::npos)
+      << all.out;
+}
+
+TEST(Cli, ShowSortsTagsAndNamesReferenceDtypes) {
+  // Tags {train, serve}: the tag-set listing sorts them, --all keeps the stored order.
+  const std::string rust = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-rust/test_resources/regression-model";
+  CliRun tags = Exec("show " + rust);
+  ASSERT_EQ(tags.code, 0) << tags.err;
+  EXPECT_EQ(tags.out, "The given SavedModel contains the following tag-sets:\n'serve, train'\n");
+  CliRun all = Exec("show " + rust + " --all");
+  EXPECT_NE(all.out.find("MetaGraphDef with tag-set: 'train, serve' contains"), std::string::npos);
+  EXPECT_NE(all.out.find("The MetaGraph with tag set ['train', 'serve'] contains"), std::string::npos);
+  // saved_model_counter's outputs are reference variables.
+  CliRun counter = Exec("show " + kServingDir + "saved_model_counter --all");
+  ASSERT_EQ(counter.code, 0) << counter.err;
+  EXPECT_NE(counter.out.find("    outputs['output'] tensor_info:\n        dtype: DT_FLOAT_REF\n"
+                             "        shape: ()\n        name: counter:0\n"),
+            std::string::npos)
+      << counter.out;
 }
 
 TEST(Cli, RunSavedModelSignatureAndGraphTensors) {
@@ -158,6 +186,165 @@ TEST(Cli, RunErrorsNameWhatIsWrong) {
   CliRun truncated = Exec("show " + ::testing::TempDir() + "truncated.pb");
   EXPECT_EQ(truncated.code, 1);
   EXPECT_NE(truncated.err.find("truncated.pb"), std::string::npos) << truncated.err;
+}
+
+}  // namespace
+}  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+std::string WriteTemp(const std::string& name, const std::string& bytes) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path, std::ios::binary) << bytes;
+  return path;
+}
+
+// The bad inputs of src/runtime/model_bad_input_test.cc through `tfmodel run` / `tfmodel show`:
+// exit code 1, nothing on stdout, the message (naming file, node or tensor) on stderr.
+TEST(Cli, BadModelsAndFeedsExitNonZeroNamingTheProblem) {
+  const std::string corpus = TFMODEL_CORPUS_DIR;
+  const std::string frozen = corpus + "/cppflow/examples/load_frozen_graph/model.pb";  // x [?,5]
+  const std::string placeholder =
+      "node { name: \"x\" op: \"Placeholder\" attr { key: \"dtype\" value { type: DT_FLOAT } } }\n";
+  auto expect_error = [](const CliRun& r, std::initializer_list<std::string> parts) {
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+    for (const std::string& p : parts) {
+      EXPECT_NE(r.err.find(p), std::string::npos) << "\"" << p << "\" not in stderr: " << r.err;
+    }
+  };
+  const std::string unknown = WriteTemp(
+      "cli_unknown_op.pbtxt",
+      placeholder + "node { name: \"y\" op: \"NoSuchOp\" input: \"x\" }\n");
+  expect_error(Exec("run " + unknown + " --input_exprs 'x=[1.0]' --fetch y:0"),
+               {unknown, "'y'", "'NoSuchOp'"});
+  const std::string cycle = WriteTemp(
+      "cli_cycle.pbtxt",
+      placeholder +
+          "node { name: \"a\" op: \"AddV2\" input: \"x\" input: \"b\" attr { key: \"T\" value { "
+          "type: DT_FLOAT } } }\nnode { name: \"b\" op: \"Identity\" input: \"a\" attr { key: "
+          "\"T\" value { type: DT_FLOAT } } }\n");
+  expect_error(Exec("run " + cycle + " --input_exprs 'x=[1.0]' --fetch a:0"), {cycle, "cycle"});
+  // `show` inspects without planning: it still describes both graphs.
+  for (const std::string& path : {unknown, cycle}) {
+    CliRun show = Exec("show " + path);
+    EXPECT_EQ(show.code, 0) << show.err;
+    EXPECT_NE(show.out.find("Inputs (placeholders): 1"), std::string::npos) << show.out;
+  }
+
+  const std::string ints = ::testing::TempDir() + "cli_ints.npy";
+  std::vector<int32_t> five(5, 1);
+  ASSERT_TRUE(WriteNpy(ints, Tensor::FromVector<int32_t>(five, Shape({1, 5}))).ok());
+  expect_error(Exec("run " + frozen + " --inputs x:0=" + ints + " --fetch Identity:0"),
+               {"'x:0'", "int32", "float32"});
+  expect_error(Exec("run " + frozen + " --input_exprs 'x:0=[[1,2,3]]' --fetch Identity:0"),
+               {"'x:0'", "[1,3]", "(-1, 5)"});
+  expect_error(Exec("run " + frozen + " --fetch Identity:0"), {"placeholder tensor 'x'"});
+  expect_error(Exec("run " + frozen + " --input_exprs 'x:0=[[1,2,3,4,5]]' --fetch nope:0"),
+               {"'nope'"});
+
+  {
+    std::ifstream in(frozen, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    const std::string cut = WriteTemp("cli_cut.pb", bytes.substr(0, bytes.size() / 3));
+    expect_error(Exec("run " + cut + " --fetch Identity:0"), {cut, "truncated"});
+    expect_error(Exec("show " + cut), {cut, "truncated"});
+  }
+  {
+    std::ifstream in(corpus + "/tensorflow-onnx/tests/models/regression/checkpoint/model.meta",
+                     std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::filesystem::create_directories(::testing::TempDir() + "cli_lonely");
+    const std::string meta = WriteTemp("cli_lonely/model.meta", bytes);
+    expect_error(Exec("run " + meta + " --input_exprs 'X:0=[1.0]' --fetch pred:0"),
+                 {"no checkpoint for " + meta});
+    expect_error(Exec("run " + meta + " --checkpoint /nonexistent/ckpt --input_exprs 'X:0=[1.0]' "
+                      "--fetch pred:0"),
+                 {"/nonexistent/ckpt"});
+  }
+  {  // A GraphDef with variables runs once --checkpoint restores them (dtype from the graph).
+    const std::string mnist = corpus + "/cppflow/cppflow1/examples/mnist/";
+    const std::string zeros = ::testing::TempDir() + "cli_zeros.npy";
+    std::vector<double> z(784, 0.0);
+    ASSERT_TRUE(WriteNpy(zeros, Tensor::FromVector<double>(z, Shape({1, 784}))).ok());
+    CliRun ok = Exec("run " + mnist + "model.pb --checkpoint " + mnist +
+                     "checkpoint/train.ckpt --inputs input:0=" + zeros +
+                     " --fetch prediction:0 --json");
+    EXPECT_EQ(ok.code, 0) << ok.err;
+    EXPECT_NE(ok.out.find("\"dtype\": \"float64\", \"shape\": [1, 10]"), std::string::npos)
+        << ok.out;
+    // --input_exprs takes the dtype from the (not yet planned) placeholder; the shape is wrong.
+    expect_error(Exec("run " + mnist + "model.pb --checkpoint " + mnist +
+                      "checkpoint/train.ckpt --input_exprs 'input:0=[1.0]' --fetch prediction:0"),
+                 {"'input:0'", "(-1, 784)"});
+    expect_error(Exec("run " + mnist + "model.pb --inputs input:0=" + zeros +
+                      " --fetch prediction:0"),
+                 {"uninitialized"});
+  }
+  const std::string rust = corpus + "/tensorflow-rust/test_resources/regression-model";
+  expect_error(Exec("run " + rust + " --input_exprs 'x=[1.0]'"),
+               {"available tag sets: {train,serve}"});
+  expect_error(Exec("run " + rust + " --tag_set train,serve --input_exprs 'x=[1.0]'"),
+               {"signature 'serving_default'", "tensorflow/serving/regress"});
+  expect_error(Exec("run " + rust + " --tag_set serve,train --signature_def tensorflow/serving/regress "
+                    "--input_exprs 'x=[1.0];y=[2.0];z=[3.0]'"),
+               {"no input 'z'"});
+}
+
+// The tf-onnx regression model (TF 1.11) in three formats, converted between them by the CLI:
+// pred = X * W + b with W = 0.21396178, b = 1.0495254 (decoded from its checkpoint).
+TEST(Cli, FreezeAndConvertBetweenTheThreeFormats) {
+  const std::string base = std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-onnx/tests/models/regression/";
+  const std::string dir = ::testing::TempDir() + "cli_convert";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string expect = std::to_string(2 * 0.21396178f + 1.0495254f).substr(0, 6);
+  // .meta + checkpoint -> frozen pb, run by tensor names.
+  CliRun f = Exec("freeze " + base + "checkpoint/model.meta --output_node_names pred --output " + dir + "/m.pb");
+  ASSERT_EQ(f.code, 0) << f.err;
+  CliRun r = Exec("run " + dir + "/m.pb --input_exprs 'X:0=[[2.0]]' --fetch pred:0");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find(expect), std::string::npos) << r.out << " want " << expect;
+  // SavedModel -> checkpoint (keys W and b), and the frozen pb -> SavedModel with a guessed signature.
+  CliRun c = Exec("convert " + base + "saved_model --to checkpoint --output " + dir + "/ckpt/model");
+  ASSERT_EQ(c.code, 0) << c.err;
+  CliRun i = Exec("inspect-checkpoint " + dir + "/ckpt --json --all");
+  ASSERT_EQ(i.code, 0) << i.err;
+  EXPECT_NE(i.out.find("{\"name\": \"W\", \"dtype\": \"float32\", \"shape\": [], \"values\": [0.21396178]}"),
+            std::string::npos) << i.out;
+  CliRun s = Exec("convert " + dir + "/m.pb --to saved_model --output " + dir + "/sm");
+  ASSERT_EQ(s.code, 0) << s.err;
+  CliRun rs = Exec("run " + dir + "/sm --input_exprs 'X=[[2.0]]'");
+  ASSERT_EQ(rs.code, 0) << rs.err;
+  EXPECT_NE(rs.out.find(expect), std::string::npos) << rs.out;
+  // Errors: unknown output, an existing SavedModel directory, a frozen graph to a checkpoint.
+  CliRun bad = Exec("freeze " + base + "checkpoint/model.meta --output_node_names nope --output " + dir + "/x.pb");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("'nope'"), std::string::npos) << bad.err;
+  CliRun exists = Exec("convert " + dir + "/m.pb --to saved_model --output " + dir + "/sm");
+  EXPECT_EQ(exists.code, 1);
+  EXPECT_NE(exists.err.find("already exists"), std::string::npos) << exists.err;
+  CliRun frozen = Exec("convert " + dir + "/m.pb --to checkpoint --output " + dir + "/x");
+  EXPECT_EQ(frozen.code, 1);
+  EXPECT_NE(frozen.err.find("no variables"), std::string::npos) << frozen.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/x.pb"));
+}
+
+// `tfmodel demo`: the seed workflow runs end to end and says what each step did.
+TEST(Cli, DemoRunsTheSeedWorkflow) {
+  const std::string dir = ::testing::TempDir() + "cli_demo";
+  CliRun d = Exec("demo --workdir " + dir);
+  ASSERT_EQ(d.code, 0) << d.err << d.out;
+  for (const char* want : {"test-model-2.meta", "import/input:0 -> import/output:0",
+                           "method_name: \"tensorflow/serving/predict\"", "test-model-dir/2",
+                           "import/beta is a constant and did not change", "beta trainable: changed",
+                           "beta frozen (trainable=false): unchanged"}) {
+    EXPECT_NE(d.out.find(want), std::string::npos) << want << "\n" << d.out;
+  }
+  // max_to_keep=1: only the last checkpoint is left.
+  EXPECT_FALSE(std::filesystem::exists(dir + "/model_ckpt/test-model-1.index"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/model_ckpt/test-model-2.index"));
 }
 
 }  // namespace

@@ -5,8 +5,16 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
+
+#include <tfmodel/status.h>
 
 namespace tfmodel::cli {
+
+// Prints "tfmodel: <status>" to stderr and returns the failure exit code (1).
+int Fail(const Status& s);
+// "a,b,,c" -> {"a", "b", "c"}.
+std::vector<std::string> SplitComma(const std::string& s);
 
 struct InspectOptions {
   std::string path;
@@ -36,6 +44,29 @@ struct RunOptions {
   bool json = false;
 };
 int RunModel(const RunOptions& options, std::FILE* out);
+
+struct FreezeOptions {
+  std::string path;               // .meta (+ checkpoint) or SavedModel dir
+  std::string output_node_names;  // "a,b"; default: the signature's outputs
+  std::string output;             // the .pb (.pbtxt) to write
+  std::string checkpoint;         // .meta: the checkpoint prefix (default: the latest beside it)
+  std::string tag_set;            // SavedModel: tags (default serve)
+  std::string signature_def = "serving_default";
+};
+int Freeze(const FreezeOptions& options, std::FILE* out);
+
+struct ConvertOptions {
+  std::string path;    // .pb/.pbtxt, .meta (+ checkpoint) or SavedModel dir
+  std::string to;      // pb | saved_model | checkpoint
+  std::string output;  // the file, directory or checkpoint prefix to write
+  std::string checkpoint;
+  std::string tag_set;
+  std::string signature_def = "serving_default";
+  std::string output_node_names;  // to pb from a .meta
+  std::string inputs;             // to saved_model: 'key=tensor:0,...' (default: placeholders)
+  std::string outputs;            // to saved_model: 'key=tensor:0,...' (default: likely outputs)
+};
+int Convert(const ConvertOptions& options, std::FILE* out);
 
 struct DemoOptions {
   std::string workdir = "tfmodel_demo";

@@ -14,11 +14,6 @@ namespace {
 
 constexpr int64_t kSummaryElements = 1000;  // numpy's default print threshold
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "tfmodel: %s\n", s.ToString().c_str());
-  return 1;
-}
-
 Result<std::unique_ptr<CheckpointReader>> OpenAndSay(const std::string& path) {
   auto reader = CheckpointReader::Open(path);
   if (reader.ok() && !(*reader)->resolution().empty()) {

@@ -40,8 +40,30 @@ int main(int argc, char** argv) {
   rc->add_option("--input_exprs", run.input_exprs, "'key=[[1,2],[3,4]];key2=2.5'");
   rc->add_option("--fetch", run.fetch, "Tensors to compute ('node:0,other:0'), or output keys");
   rc->add_option("--outdir", run.outdir, "Write one .npy per output into this directory");
-  rc->add_option("--checkpoint", run.checkpoint, "Checkpoint prefix for a .meta");
+  rc->add_option("--checkpoint", run.checkpoint,
+                 "Checkpoint prefix for a .meta or a GraphDef with variables");
   rc->add_flag("--json", run.json, "Print JSON: {\"outputs\":{NAME:{dtype,shape,values}}}");
+
+  tfmodel::cli::FreezeOptions freeze;
+  auto* fc = app.add_subcommand("freeze", "Freeze variables into constants: a .meta (+ checkpoint) or a SavedModel -> .pb");
+  fc->add_option("path", freeze.path, ".meta (with its checkpoint) or SavedModel dir")->required();
+  fc->add_option("--output_node_names", freeze.output_node_names, "Comma-separated output nodes (default: the signature's outputs)");
+  fc->add_option("--output", freeze.output, "The .pb (or .pbtxt) to write")->required();
+  fc->add_option("--checkpoint", freeze.checkpoint, "Checkpoint prefix for a .meta (default: the latest beside it)");
+  fc->add_option("--tag_set", freeze.tag_set, "SavedModel tags (default serve)");
+  fc->add_option("--signature_def", freeze.signature_def, "SavedModel signature whose outputs to keep");
+
+  tfmodel::cli::ConvertOptions convert;
+  auto* cc = app.add_subcommand("convert", "Convert between frozen .pb, .meta + checkpoint and SavedModel");
+  cc->add_option("path", convert.path, ".pb/.pbtxt, .meta (with its checkpoint) or SavedModel dir")->required();
+  cc->add_option("--to", convert.to, "pb | saved_model | checkpoint")->required();
+  cc->add_option("--output", convert.output, "The .pb, SavedModel directory or checkpoint prefix to write")->required();
+  cc->add_option("--checkpoint", convert.checkpoint, "Checkpoint prefix for a .meta");
+  cc->add_option("--tag_set", convert.tag_set, "Tags to read and write (default serve)");
+  cc->add_option("--signature_def", convert.signature_def, "Signature key (default serving_default)");
+  cc->add_option("--output_node_names", convert.output_node_names, "To pb: comma-separated output nodes");
+  cc->add_option("--inputs", convert.inputs, "To saved_model: 'key=tensor:0,...' (default: the placeholders)");
+  cc->add_option("--outputs", convert.outputs, "To saved_model: 'key=tensor:0,...' (default: the likely outputs)");
 
   tfmodel::cli::DemoOptions demo;
   auto* dc = app.add_subcommand("demo", "Run the seed workflow demo");
@@ -59,6 +81,8 @@ int main(int argc, char** argv) {
   if (vc->parsed()) return tfmodel::cli::VerifyCheckpoint(verify_path, stdout);
   if (sc->parsed()) return tfmodel::cli::Show(show, stdout);
   if (rc->parsed()) return tfmodel::cli::RunModel(run, stdout);
+  if (fc->parsed()) return tfmodel::cli::Freeze(freeze, stdout);
+  if (cc->parsed()) return tfmodel::cli::Convert(convert, stdout);
   if (dc->parsed()) return tfmodel::cli::Demo(demo, stdout);
   return 2;
 }

@@ -10,23 +10,6 @@
 namespace tfmodel::cli {
 namespace {
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "tfmodel: %s\n", s.ToString().c_str());
-  return 1;
-}
-
-std::vector<std::string> SplitComma(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t end = s.find(',', start);
-    if (end == std::string::npos) end = s.size();
-    if (end > start) out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 std::string FileSafe(std::string name) {
   for (char& c : name) {
     if (c == '/' || c == ':' || c == '\\') c = '_';

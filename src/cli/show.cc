@@ -24,6 +24,20 @@ std::string JoinTags(const std::vector<std::string>& tags) {
   return out;
 }
 
+// Python's repr of a list of tags / of a set of op names, as saved_model_cli prints them.
+std::string PyListRepr(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", '" : "'") + items[i] + "'";
+  return out + "]";
+}
+
+std::string PySetRepr(const std::map<std::string, int>& items) {
+  if (items.empty()) return "set()";
+  std::string out = "{";
+  for (const auto& [item, n] : items) out += (out.size() > 1 ? ", '" : "'") + item + "'";
+  return out + "}";
+}
+
 std::string TensorSpecText(const std::string& kind, const std::string& key, const TensorSpec& t) {
   return "    " + kind + "['" + key + "'] tensor_info:\n        dtype: " + DataTypeEnumName(t.dtype) +
          "\n        shape: " + ShapeText(t) + "\n        name: " + t.name + "\n";
@@ -117,15 +131,13 @@ const char* KindName(Model::Kind k) {
 
 int Show(const ShowOptions& o, std::FILE* out) {
   auto info_or = InspectModel(o.path);
-  if (!info_or.ok()) {
-    std::fprintf(stderr, "tfmodel: %s\n", info_or.status().ToString().c_str());
-    return 1;
-  }
+  if (!info_or.ok()) return Fail(info_or.status());
   const ModelInfo& info = *info_or;
   std::string text;
   if (o.json) {
     text = "{\"path\": " + JsonString(info.path) + ", \"kind\": \"" + KindName(info.kind) +
-           "\", \"meta_graphs\": [";
+           "\", \"fingerprint\": " + (info.has_fingerprint ? "true" : "false") +
+           ", \"meta_graphs\": [";
     for (size_t i = 0; i < info.meta_graphs.size(); ++i) {
       const MetaGraphInfo& mg = info.meta_graphs[i];
       text += (i ? ", " : "") + std::string("{\"tags\": [");
@@ -141,16 +153,23 @@ int Show(const ShowOptions& o, std::FILE* out) {
     std::sort(sorted.begin(), sorted.end(),
               [](const MetaGraphInfo* a, const MetaGraphInfo* b) { return a->tags < b->tags; });
     if (!o.all) {
+      // saved_model_cli sorts the tags of each set here (but not in --all).
       text = "The given SavedModel contains the following tag-sets:\n";
-      for (const MetaGraphInfo* mg : sorted) text += "'" + JoinTags(mg->tags) + "'\n";
+      for (const MetaGraphInfo* mg : sorted) {
+        std::vector<std::string> tags = mg->tags;
+        std::sort(tags.begin(), tags.end());
+        text += "'" + JoinTags(tags) + "'\n";
+      }
     } else {
       for (const MetaGraphInfo* mg : sorted) {
         text += "\nMetaGraphDef with tag-set: '" + JoinTags(mg->tags) +
                 "' contains the following SignatureDefs:\n";
         for (const auto& [key, sig] : mg->signatures) text += "\n" + SignatureText(key, sig);
+        // Python prints a set (in arbitrary order); ours is sorted.
+        text += "The MetaGraph with tag set " + PyListRepr(mg->tags) +
+                " contains the following ops: " + PySetRepr(mg->summary.op_counts) + "\n";
       }
     }
-    if (info.has_fingerprint && o.all) text += "\n(fingerprint.pb present)\n";
   } else {
     const MetaGraphInfo& mg = info.meta_graphs[0];
     text = std::string(info.kind == Model::Kind::kMetaGraph ? "MetaGraphDef" : "GraphDef") + " " +

@@ -15,28 +15,11 @@
 #include "graph.pb.h"
 #include "meta_graph.pb.h"
 #include "saved_model.pb.h"
+#include "variable.pb.h"
 #include "src/base/file.h"
 #include "src/formats/tensor_proto.h"
 
 namespace tfmodel {
-
-bool PartialShape::IsFullyDefined() const {
-  if (unknown_rank) return false;
-  for (int64_t d : dims) {
-    if (d < 0) return false;
-  }
-  return true;
-}
-
-std::string PartialShape::ToCliString() const {
-  if (unknown_rank) return "unknown_rank";
-  std::string out = "(";
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += std::to_string(dims[i]);
-  }
-  return out + ")";
-}
 
 namespace {
 
@@ -406,6 +389,71 @@ Status MetaGraphFromProto(const tensorflow::MetaGraphDef& p, MetaGraphData* m) {
   return Status::Ok();
 }
 
+void CollectionToProto(const CollectionData& c, tensorflow::CollectionDef* p) {
+  if (!c.node_list.empty()) {
+    for (const auto& v : c.node_list) p->mutable_node_list()->add_value(v);
+  } else if (!c.bytes_list.empty()) {
+    for (const auto& v : c.bytes_list) p->mutable_bytes_list()->add_value(v);
+  } else if (!c.int64_list.empty()) {
+    for (int64_t v : c.int64_list) p->mutable_int64_list()->add_value(v);
+  } else if (!c.float_list.empty()) {
+    for (float v : c.float_list) p->mutable_float_list()->add_value(v);
+  } else if (!c.any_values.empty()) {
+    for (size_t k = 0; k < c.any_values.size(); ++k) {
+      auto* any = p->mutable_any_list()->add_value();
+      any->set_type_url(k < c.any_type_urls.size() ? c.any_type_urls[k] : "");
+      any->set_value(c.any_values[k]);
+    }
+  } else {
+    p->mutable_node_list();  // an empty list still records the collection's existence
+  }
+}
+
+void TensorInfoToProto(const TensorInfoData& t, tensorflow::TensorInfo* p) {
+  p->set_name(t.name);
+  p->set_dtype(static_cast<tensorflow::DataType>(t.dtype));
+  PartialShapeToProto(t.shape, p->mutable_tensor_shape());
+}
+
+void SignatureToProto(const SignatureDefData& s, tensorflow::SignatureDef* p) {
+  for (const auto& [key, t] : s.inputs) TensorInfoToProto(t, &(*p->mutable_inputs())[key]);
+  for (const auto& [key, t] : s.outputs) TensorInfoToProto(t, &(*p->mutable_outputs())[key]);
+  p->set_method_name(s.method_name);
+  for (const auto& [key, value] : s.defaults) {
+    if (!(*p->mutable_defaults())[key].ParseFromString(SerializeTensorProto(value))) {
+      p->mutable_defaults()->erase(key);
+    }
+  }
+}
+
+void MetaGraphToProto(const MetaGraphData& m, tensorflow::MetaGraphDef* p) {
+  auto* info = p->mutable_meta_info_def();
+  for (const auto& t : m.tags) info->add_tags(t);
+  info->set_tensorflow_version(m.tensorflow_version);
+  info->set_tensorflow_git_version(m.tensorflow_git_version);
+  info->set_stripped_default_attrs(m.stripped_default_attrs);
+  GraphToProto(m.graph, p->mutable_graph_def());
+  if (m.has_saver) {
+    auto* sv = p->mutable_saver_def();
+    sv->set_filename_tensor_name(m.saver.filename_tensor_name);
+    sv->set_save_tensor_name(m.saver.save_tensor_name);
+    sv->set_restore_op_name(m.saver.restore_op_name);
+    sv->set_max_to_keep(m.saver.max_to_keep);
+    sv->set_sharded(m.saver.sharded);
+    sv->set_keep_checkpoint_every_n_hours(m.saver.keep_checkpoint_every_n_hours);
+    sv->set_version(static_cast<tensorflow::SaverDef::CheckpointFormatVersion>(m.saver.version));
+  }
+  for (const auto& [key, c] : m.collections) CollectionToProto(c, &(*p->mutable_collection_def())[key]);
+  for (const auto& [key, s] : m.signatures) SignatureToProto(s, &(*p->mutable_signature_def())[key]);
+  if (!m.collections.count(std::string(kAssetsCollection))) {
+    for (const AssetFileData& a : m.assets) {
+      auto* def = p->add_asset_file_def();
+      def->set_filename(a.filename);
+      TensorInfoToProto({a.tensor_name, DataType::kString, PartialShape{}}, def->mutable_tensor_info());
+    }
+  }
+}
+
 // ---- files ------------------------------------------------------------------------------------
 
 // Keeps the first TextFormat error (1-based line and column) instead of logging to stderr.
@@ -437,6 +485,20 @@ bool HasTextExtension(std::string_view path) {
 
 // Text when `text`; otherwise binary, and text if binary fails but text parses. `what` names the
 // message type in errors ("GraphDef").
+// Whether bytes that failed binary parsing may be text format: printable (or UTF-8) with at
+// least one non-space character. Without this, a binary file cut after its first byte ("\n",
+// the tag of GraphDef.node) would parse as an empty text message.
+bool MayBeText(std::string_view bytes) {
+  bool content = false;
+  for (char ch : bytes) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;
+    if (c == 0x7f) return false;
+    content |= c > 0x20;
+  }
+  return content;
+}
+
 Status ParseMessage(std::string_view bytes, bool text, const std::string& name,
                     std::string_view what, pb::Message* msg) {
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
@@ -451,7 +513,7 @@ Status ParseMessage(std::string_view bytes, bool text, const std::string& name,
   }
   if (msg->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return Status::Ok();
   msg->Clear();
-  if (ParseText(bytes, msg, &errors)) return Status::Ok();
+  if (MayBeText(bytes) && ParseText(bytes, msg, &errors)) return Status::Ok();
   msg->Clear();
   return DataLoss(name + ": truncated or not a " + std::string(what) +
                   " (binary parsing failed, and it is not text format either)");
@@ -477,6 +539,14 @@ Result<std::string> SerializeDeterministic(const pb::Message& msg, const std::st
     return Internal(name + ": serializing the GraphDef failed");
   }
   return out;
+}
+
+Result<std::string> PrintOrSerialize(const pb::Message& msg, const std::string& path, bool text) {
+  if (!text) return SerializeDeterministic(msg, path);
+  std::string bytes;
+  pb::TextFormat::Printer printer;  // prints map entries sorted by key: deterministic
+  if (!printer.PrintToString(msg, &bytes)) return Internal(path + ": printing the message failed");
+  return bytes;
 }
 
 }  // namespace
@@ -539,15 +609,62 @@ Result<SavedModelData> ReadSavedModel(const std::string& dir) {
 Status WriteGraphDef(const std::string& path, const GraphDefData& graph, bool text) {
   tensorflow::GraphDef proto;
   GraphToProto(graph, &proto);
-  std::string bytes;
-  if (text) {
-    pb::TextFormat::Printer printer;  // prints map entries sorted by key: deterministic
-    if (!printer.PrintToString(proto, &bytes))
-      return Internal(path + ": printing the GraphDef failed");
-  } else {
-    TFM_ASSIGN_OR_RETURN(bytes, SerializeDeterministic(proto, path));
-  }
+  TFM_ASSIGN_OR_RETURN(std::string bytes, PrintOrSerialize(proto, path, text));
   return WriteFileAtomically(path, bytes);
 }
 
+
+Status WriteMetaGraph(const std::string& path, const MetaGraphData& meta, bool text) {
+  tensorflow::MetaGraphDef proto;
+  MetaGraphToProto(meta, &proto);
+  TFM_ASSIGN_OR_RETURN(std::string bytes, PrintOrSerialize(proto, path, text));
+  return WriteFileAtomically(path, bytes);
+}
+
+Status WriteSavedModel(const std::string& dir, const std::vector<MetaGraphData>& meta_graphs,
+                       bool text) {
+  tensorflow::SavedModel proto;
+  proto.set_saved_model_schema_version(1);
+  for (const MetaGraphData& m : meta_graphs) MetaGraphToProto(m, proto.add_meta_graphs());
+  const std::string path = JoinPath(dir, text ? "saved_model.pbtxt" : "saved_model.pb");
+  TFM_ASSIGN_OR_RETURN(std::string bytes, PrintOrSerialize(proto, path, text));
+  return WriteFileAtomically(path, bytes);
+}
+
+Result<VariableDefData> ParseVariableDef(std::string_view bytes, const std::string& name_for_errors) {
+  tensorflow::VariableDef p;
+  if (!p.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return DataLoss(name_for_errors + ": not a valid VariableDef");
+  }
+  VariableDefData v;
+  v.variable_name = p.variable_name();
+  v.initial_value_name = p.initial_value_name();
+  v.initializer_name = p.initializer_name();
+  v.snapshot_name = p.snapshot_name();
+  v.is_resource = p.is_resource();
+  v.trainable = p.trainable();
+  return v;
+}
+
+std::string SerializeVariableDef(const VariableDefData& v) {
+  tensorflow::VariableDef p;
+  p.set_variable_name(v.variable_name);
+  p.set_initial_value_name(v.initial_value_name);
+  p.set_initializer_name(v.initializer_name);
+  p.set_snapshot_name(v.snapshot_name);
+  p.set_is_resource(v.is_resource);
+  p.set_trainable(v.trainable);
+  std::string out;
+  p.SerializeToString(&out);
+  return out;
+}
+
+std::string SerializeAssetFileDef(const AssetFileData& asset) {
+  tensorflow::AssetFileDef p;
+  p.set_filename(asset.filename);
+  TensorInfoToProto({asset.tensor_name, DataType::kString, PartialShape{}}, p.mutable_tensor_info());
+  std::string out;
+  p.SerializeToString(&out);
+  return out;
+}
 }  // namespace tfmodel

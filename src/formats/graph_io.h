@@ -19,16 +19,6 @@
 
 namespace tfmodel {
 
-// A shape that may be partly unknown: dims of -1 are unknown; unknown_rank means no dims.
-struct PartialShape {
-  bool unknown_rank = false;
-  std::vector<int64_t> dims;
-  bool IsFullyDefined() const;
-  // "(-1, 1)" as saved_model_cli prints it; "unknown_rank".
-  std::string ToCliString() const;
-  bool operator==(const PartialShape&) const = default;
-};
-
 struct AttrValue;
 using AttrMap = std::map<std::string, AttrValue>;
 
@@ -154,6 +144,17 @@ struct MetaGraphData {
   bool has_object_graph = false;      // TF2 SavedModel
 };
 
+// VariableDef (variable.proto): how the `variables` / `trainable_variables` collections describe
+// a variable (spec 3.4).
+struct VariableDefData {
+  std::string variable_name;       // "beta:0"
+  std::string initial_value_name;  // "beta/Initializer/truncated_normal:0"
+  std::string initializer_name;    // "beta/Assign"
+  std::string snapshot_name;       // "beta/read:0"
+  bool is_resource = false;
+  bool trainable = true;
+};
+
 struct SavedModelData {
   std::string path;  // the saved_model.pb / .pbtxt that was read
   std::vector<MetaGraphData> meta_graphs;
@@ -169,6 +170,21 @@ Result<MetaGraphData> ReadMetaGraph(const std::string& path);
 Result<SavedModelData> ReadSavedModel(const std::string& dir);
 // Writes a GraphDef (binary, or text when `text`), atomically.
 Status WriteGraphDef(const std::string& path, const GraphDefData& graph, bool text = false);
+// Writes a MetaGraphDef (.meta), atomically. meta_info_def gets tags, tensorflow_version and
+// tensorflow_git_version; collections, saver, signatures and assets (as asset_file_def only when
+// no `saved_model_assets` collection is given) are written as given.
+Status WriteMetaGraph(const std::string& path, const MetaGraphData& meta, bool text = false);
+// Writes DIR/saved_model.pb (or .pbtxt when `text`), atomically: a SavedModel proto with schema
+// version 1 and the given meta graphs.
+Status WriteSavedModel(const std::string& dir, const std::vector<MetaGraphData>& meta_graphs,
+                       bool text = false);
+
+// VariableDef and AssetFileDef <-> bytes (for collections).
+Result<VariableDefData> ParseVariableDef(std::string_view bytes, const std::string& name_for_errors);
+std::string SerializeVariableDef(const VariableDefData& variable);
+// An AssetFileDef whose tensor_info is a scalar DT_STRING tensor.
+std::string SerializeAssetFileDef(const AssetFileData& asset);
+inline constexpr std::string_view kAssetFileDefTypeUrl = "type.googleapis.com/tensorflow.AssetFileDef";
 
 // TensorProto <-> Tensor with TensorFlow's rules (tensor_content wins; typed fields with the
 // last value repeated; half/bfloat16 in half_val) -- exposed for tests and the freeze pass.

@@ -713,7 +713,8 @@ TEST(GraphIoErrors, TruncatedGraphDefNamesTheFile) {
       ReadFileToString(kCorpus + "/cppflow/examples/load_frozen_graph/model.pb");
   ASSERT_TRUE(bytes.ok());
   const std::string path = JoinPath(TestDir(), "truncated.pb");
-  for (size_t keep : {bytes->size() / 2, bytes->size() - 3, size_t{7}}) {
+  // keep 1: just "\n" (GraphDef.node's tag), which must not pass for an empty text GraphDef.
+  for (size_t keep : {bytes->size() / 2, bytes->size() - 3, size_t{7}, size_t{1}}) {
     WriteFile(path, std::string_view(*bytes).substr(0, keep));
     Result<GraphDefData> g = ReadGraphDef(path);
     ASSERT_FALSE(g.ok()) << keep;
@@ -721,6 +722,11 @@ TEST(GraphIoErrors, TruncatedGraphDefNamesTheFile) {
     EXPECT_NE(g.status().message().find(path + ": truncated or not a GraphDef"), std::string::npos)
         << g.status().ToString();
   }
+  // Text in a binary-named file still parses.
+  WriteFile(path, "node { name: \"x\" op: \"NoOp\" }\n");
+  Result<GraphDefData> text = ReadGraphDef(path);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->nodes.size(), 1u);
   Result<GraphDefData> g = ParseGraphDef(bytes->substr(0, 100), "frozen bytes");
   ASSERT_FALSE(g.ok());
   EXPECT_NE(g.status().message().find("frozen bytes"), std::string::npos);

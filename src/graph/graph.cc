@@ -22,19 +22,19 @@ Result<std::pair<std::string, int>> ParseTensorName(std::string_view name) {
   return std::pair<std::string, int>(std::string(name.substr(0, colon)), static_cast<int>(*index));
 }
 
-int Graph::Find(std::string_view name) const {
+int GraphIR::Find(std::string_view name) const {
   auto it = by_name_.find(std::string(name));
   return it == by_name_.end() ? -1 : it->second;
 }
 
-Result<TensorRef> Graph::ResolveTensor(std::string_view name) const {
+Result<TensorRef> GraphIR::ResolveTensor(std::string_view name) const {
   TFM_ASSIGN_OR_RETURN(auto parsed, ParseTensorName(name));
   int id = Find(parsed.first);
   if (id < 0) return NotFound("the graph has no node named '" + parsed.first + "' (tensor '" + std::string(name) + "')");
   return TensorRef{id, parsed.second};
 }
 
-Status Graph::Import(const GraphDefData& def, const ImportOptions& options) {
+Status GraphIR::Import(const GraphDefData& def, const ImportOptions& options) {
   const std::string prefix = options.prefix.empty() ? "" : options.prefix + "/";
   // Map keys normalised to "node:k" / "^node".
   std::map<std::string, TensorRef> mapped;
@@ -92,9 +92,17 @@ Status Graph::Import(const GraphDefData& def, const ImportOptions& options) {
       }
     }
   }
+  // Like tf.import_graph_def: a key nothing consumes is fine if its node is in the GraphDef;
+  // one naming a node the GraphDef lacks is an error. (An output index past an existing node's
+  // outputs is not caught here: the graph does not know op signatures.)
   for (const auto& [key, was_used] : used) {
-    if (!was_used) {
-      return InvalidArgument("input_map key '" + key + "' is not an input of any node in the graph");
+    if (was_used) continue;
+    const std::string node = key[0] == '^' ? key.substr(1) : key.substr(0, key.rfind(':'));
+    bool present = false;
+    for (const NodeDefData& n : def.nodes) present = present || n.name == node;
+    if (!present) {
+      return InvalidArgument("input_map key '" + key + "' was not found in the GraphDef (it has no node '" +
+                             node + "')");
     }
   }
   for (const FunctionDefData& f : def.functions) functions_.push_back(f);
@@ -102,7 +110,35 @@ Status Graph::Import(const GraphDefData& def, const ImportOptions& options) {
   return Status::Ok();
 }
 
-Result<std::vector<int>> Graph::TopologicalOrder() const {
+int GraphIR::AddNode(Node node) {
+  const int id = num_nodes();
+  by_name_.emplace(node.name, id);
+  nodes_.push_back(std::move(node));
+  return id;
+}
+
+GraphDefData GraphIR::ToGraphDef() const {
+  GraphDefData def;
+  def.nodes.reserve(nodes_.size());
+  for (const Node& n : nodes_) {
+    NodeDefData d;
+    d.name = n.name;
+    d.op = n.op;
+    d.device = n.device;
+    d.attrs = n.attrs;
+    for (const TensorRef& in : n.inputs) {
+      const std::string& src = nodes_[in.node].name;
+      d.inputs.push_back(in.index == 0 ? src : src + ":" + std::to_string(in.index));
+    }
+    for (int c : n.control_inputs) d.inputs.push_back("^" + nodes_[c].name);
+    def.nodes.push_back(std::move(d));
+  }
+  def.functions = functions_;
+  def.producer = producer_;
+  return def;
+}
+
+Result<std::vector<int>> GraphIR::TopologicalOrder() const {
   const int n = num_nodes();
   std::vector<int> pending(n, 0);
   std::vector<std::vector<int>> consumers(n);

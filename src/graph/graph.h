@@ -3,6 +3,7 @@
 #ifndef TFMODEL_SRC_GRAPH_GRAPH_H_
 #define TFMODEL_SRC_GRAPH_GRAPH_H_
 
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,13 +38,13 @@ struct Node {
 // "x" -> ("x", 0), "x:2" -> ("x", 2), "^x" -> ("x", -1). Fails on an empty name or bad index.
 Result<std::pair<std::string, int>> ParseTensorName(std::string_view name);
 
-class Graph {
+class GraphIR {
  public:
   struct ImportOptions {
     // Prepended with "/" to every imported node name (TensorFlow's default is "import").
     std::string prefix;
     // Tensor names of the imported GraphDef ("x:0", "x", or "^x") replaced by tensors already
-    // in this graph (names in this graph). Keys missing from the GraphDef are an error.
+    // in this graph (names in this graph). Keys whose node the GraphDef lacks are an error.
     std::map<std::string, std::string> input_map;
   };
 
@@ -52,7 +53,8 @@ class Graph {
   Status Import(const GraphDefData& def, const ImportOptions& options);
   Status Import(const GraphDefData& def) { return Import(def, ImportOptions{}); }
 
-  const std::vector<Node>& nodes() const { return nodes_; }
+  // A deque: nodes keep their addresses as the graph grows (sessions extend over it).
+  const std::deque<Node>& nodes() const { return nodes_; }
   const Node& node(int id) const { return nodes_[id]; }
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
   // Node id by name, -1 when absent.
@@ -63,11 +65,19 @@ class Graph {
   // node on the cycle when there is one.
   Result<std::vector<int>> TopologicalOrder() const;
 
+  // Appends a node built in code (the graph-building API). REQUIRES: a name not yet used and
+  // inputs/control inputs that are nodes of this graph. Returns its id.
+  int AddNode(Node node);
+  // The graph as a GraphDef: nodes in id order, inputs as "x", "x:1", "^x", the function
+  // library and versions.
+  GraphDefData ToGraphDef() const;
+
   const std::vector<FunctionDefData>& functions() const { return functions_; }
   int producer() const { return producer_; }
+  void set_producer(int producer) { producer_ = producer; }
 
  private:
-  std::vector<Node> nodes_;
+  std::deque<Node> nodes_;
   std::unordered_map<std::string, int> by_name_;
   std::vector<FunctionDefData> functions_;
   int producer_ = 0;

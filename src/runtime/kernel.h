@@ -34,7 +34,7 @@ namespace tfmodel {
 
 class ResourceMgr;
 class ThreadPool;
-class Variable;
+class VariableState;
 
 // What a kernel factory sees at plan time.
 class NodeInfo {
@@ -91,7 +91,7 @@ class KernelContext {
  public:
   KernelContext(const std::string& node_name, std::span<const Tensor> inputs,
                 std::span<Tensor> outputs, ResourceMgr* resources,
-                std::span<Variable* const> ref_inputs, ThreadPool* thread_pool = nullptr)
+                std::span<VariableState* const> ref_inputs, ThreadPool* thread_pool = nullptr)
       : node_name_(node_name), inputs_(inputs), outputs_(outputs), resources_(resources),
         ref_inputs_(ref_inputs), thread_pool_(thread_pool) {}
 
@@ -106,7 +106,7 @@ class KernelContext {
   // call from inside a parallel graph run); null = run on the calling thread only.
   ThreadPool* thread_pool() const { return thread_pool_; }
   // For inputs fed by a reference variable (VariableV2 -> Assign): the variable, else null.
-  Variable* ref_input(int i) const {
+  VariableState* ref_input(int i) const {
     return i < static_cast<int>(ref_inputs_.size()) ? ref_inputs_[i] : nullptr;
   }
   // "node 'x': <message>" with the given code.
@@ -117,7 +117,7 @@ class KernelContext {
   std::span<const Tensor> inputs_;
   std::span<Tensor> outputs_;
   ResourceMgr* resources_;
-  std::span<Variable* const> ref_inputs_;
+  std::span<VariableState* const> ref_inputs_;
   ThreadPool* thread_pool_;
 };
 
@@ -140,7 +140,7 @@ struct OpRegistration {
   // value when they run (so reads see earlier assignments in the same step).
   bool produces_ref = false;
   // Ops that write their reference inputs (Assign*, Apply*): those inputs are not read; the
-  // kernel gets the Variable through KernelContext::ref_input.
+  // kernel gets the VariableState through KernelContext::ref_input.
   bool writes_ref_inputs = false;
 };
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
 
 #include "src/base/file.h"
@@ -73,8 +74,8 @@ Result<std::unique_ptr<GraphSession>> MakeSession(const GraphDefData& def, const
                                                   const Model::LoadOptions& load,
                                                   const std::string& prefix = "",
                                                   const std::vector<std::string>* roots = nullptr) {
-  Graph g;
-  Graph::ImportOptions options;
+  GraphIR g;
+  GraphIR::ImportOptions options;
   options.prefix = prefix;
   Status s = g.Import(def, options);
   if (!s.ok()) return s.WithContext(what);
@@ -92,22 +93,55 @@ Result<std::unique_ptr<GraphSession>> MakeSession(const GraphDefData& def, const
   return session;
 }
 
+bool IsVariableOp(const std::string& op) {
+  return op == "VariableV2" || op == "Variable" || op == "VarHandleOp";
+}
+
+bool HasVariables(const GraphDefData& def) {
+  return std::any_of(def.nodes.begin(), def.nodes.end(),
+                     [](const NodeDefData& n) { return IsVariableOp(n.op); });
+}
+
+// The saver a graph carries: its SaverDef, else (a bare GraphDef) TF1 Saver's default node
+// names when the graph has them, as cppflow and the TF C API examples restore.
+std::optional<SaverDefData> SaverOf(const MetaGraphData* mg, const GraphDefData& def) {
+  if (mg != nullptr) {
+    if (mg->has_saver && !mg->saver.restore_op_name.empty() &&
+        !mg->saver.filename_tensor_name.empty()) {
+      return mg->saver;
+    }
+    return std::nullopt;
+  }
+  bool has_const = false, has_restore = false;
+  for (const NodeDefData& n : def.nodes) {
+    has_const |= n.name == "save/Const";
+    has_restore |= n.name == "save/restore_all";
+  }
+  if (!has_const || !has_restore) return std::nullopt;
+  SaverDefData saver;
+  saver.filename_tensor_name = "save/Const:0";
+  saver.restore_op_name = "save/restore_all";
+  saver.version = 2;
+  return saver;
+}
+
 // Restores variables from `prefix`: through the graph's saver when it has one, else by name.
-Status Restore(GraphSession& session, const MetaGraphData& mg, const std::string& prefix,
+Status Restore(GraphSession& session, const std::optional<SaverDefData>& saver,
+               const std::string& prefix,
                const std::vector<std::pair<std::string, Tensor>>& extra_feeds) {
-  if (mg.has_saver && !mg.saver.restore_op_name.empty() && !mg.saver.filename_tensor_name.empty()) {
+  if (saver) {
     auto feeds = extra_feeds;
-    feeds.emplace_back(mg.saver.filename_tensor_name,
+    feeds.emplace_back(saver->filename_tensor_name,
                        Tensor::Strings({prefix}).Reshaped(Shape{}).value());
     std::vector<Tensor> unused;
-    return session.Run(feeds, {}, {mg.saver.restore_op_name}, &unused)
+    return session.Run(feeds, {}, {saver->restore_op_name}, &unused)
         .WithContext("restoring variables from " + prefix);
   }
   // No saver: restore every variable from the checkpoint tensor of the same name.
   TFM_ASSIGN_OR_RETURN(auto reader, CheckpointReader::Open(prefix));
-  const Graph& g = session.graph();
+  const GraphIR& g = session.graph();
   for (const Node& n : g.nodes()) {
-    if (n.op != "VariableV2" && n.op != "Variable" && n.op != "VarHandleOp") continue;
+    if (!IsVariableOp(n.op)) continue;
     auto value = reader->Read(n.name);
     if (!value.ok()) return value.status().WithContext("restoring variable '" + n.name + "'");
     auto shared = n.attrs.count("shared_name") ? n.attrs.at("shared_name").s : "";
@@ -149,6 +183,56 @@ std::vector<std::string> LoadRoots(const MetaGraphData& mg) {
   }
   for (const AssetFileData& a : mg.assets) roots.push_back(a.tensor_name);
   return roots;
+}
+
+// A legacy V1 checkpoint (spec/tf-formats.md 1.13) at `prefix`: the file itself, or its
+// shards "<prefix>-00000-of-00001". Empty when there is none.
+std::string FindV1Checkpoint(const std::string& prefix) {
+  if (FileExists(prefix) && !IsDirectory(prefix)) return prefix;
+  auto names = ListDirectory(Dirname(prefix).empty() ? "." : Dirname(prefix));
+  if (!names.ok()) return "";
+  const std::string base = Basename(prefix) + "-";
+  for (const std::string& name : *names) {
+    if (name.rfind(base, 0) == 0 && name.find("-of-") != std::string::npos &&
+        name.find('.') == std::string::npos) {
+      return JoinPath(Dirname(prefix), name);
+    }
+  }
+  return "";
+}
+
+// The checkpoint prefix a .meta restores: `given`, else "<stem>.index" beside it, else the
+// latest of its directory's `checkpoint` file. Empty when the graph has no variables and none
+// was given. A V1 checkpoint is an Unimplemented error naming it.
+Result<std::string> CheckpointForMeta(const std::string& meta, const MetaGraphData& mg,
+                                      const std::string& given) {
+  if (given.empty() && !HasVariables(mg.graph)) return std::string();
+  const std::string stem = EndsWith(meta, ".meta") ? meta.substr(0, meta.size() - 5) : meta;
+  std::string prefix = given;
+  Status found = Status::Ok();
+  if (prefix.empty()) {
+    if (FileExists(stem + ".index")) {  // "model.ckpt-5.meta" -> "model.ckpt-5"
+      prefix = stem;
+    } else if (auto latest = LatestCheckpoint(Dirname(meta).empty() ? "." : Dirname(meta)); latest.ok()) {
+      prefix = *latest;
+    } else {
+      found = latest.status();
+    }
+  }
+  if (!prefix.empty() && FileExists(prefix + ".index")) return prefix;
+  for (const std::string& candidate : {prefix, stem}) {
+    if (candidate.empty()) continue;
+    if (std::string v1 = FindV1Checkpoint(candidate); !v1.empty()) {
+      const char* version = mg.saver.version == 0 ? "LEGACY" : mg.saver.version == 1 ? "V1" : "V2";
+      return Unimplemented(meta + " restores a V1 checkpoint (" + v1 + "; SaverDef version " +
+                           version + "), which tfmodel does not read: re-save it in the V2 format "
+                           "(.index + .data files; TensorFlow's default since 1.0)");
+    }
+  }
+  if (!found.ok()) {
+    return found.WithContext("no checkpoint for " + meta + " (give one with --checkpoint PREFIX)");
+  }
+  return prefix;  // Restore names what is missing
 }
 
 bool SameTagSet(std::vector<std::string> a, std::vector<std::string> b) {
@@ -208,7 +292,24 @@ Result<std::unique_ptr<Model>> Model::LoadFrozenGraph(std::string_view path_view
   auto impl = std::make_unique<Impl>();
   impl->kind = Kind::kFrozenGraph;
   impl->path = path;
-  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(def, "loading " + path, options, options.import_prefix));
+  // A frozen graph is planned whole at load. A GraphDef that still has variables usually also
+  // carries initializers and training ops: plan only what runs.
+  const bool variables = HasVariables(def);
+  const std::vector<std::string> none;
+  TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(def, "loading " + path, options, options.import_prefix,
+                                                  variables ? &none : nullptr));
+  if (!options.checkpoint.empty()) {
+    if (!variables) {
+      return InvalidArgument("a checkpoint was given for " + path + ", which has no variables");
+    }
+    std::optional<SaverDefData> saver = SaverOf(nullptr, def);
+    if (saver && !options.import_prefix.empty()) {
+      saver->filename_tensor_name = options.import_prefix + "/" + saver->filename_tensor_name;
+      saver->restore_op_name = options.import_prefix + "/" + saver->restore_op_name;
+    }
+    TFM_RETURN_IF_ERROR(Restore(*impl->session, saver, options.checkpoint, {})
+                            .WithContext("loading " + path));
+  }
   return std::unique_ptr<Model>(new Model(std::move(impl)));
 }
 
@@ -222,23 +323,13 @@ Result<std::unique_ptr<Model>> Model::LoadMetaGraph(std::string_view meta_view,
   impl->tags = mg.tags;
   impl->signatures = SignaturesOf(mg);
   impl->collections = NodeCollectionsOf(mg);
+  // The checkpoint first: a V1 one is better reported as such than by its restore ops.
+  TFM_ASSIGN_OR_RETURN(const std::string prefix, CheckpointForMeta(meta, mg, options.checkpoint));
   const std::vector<std::string> roots = LoadRoots(mg);
   TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading " + meta, options, "", &roots));
-  std::string prefix = options.checkpoint;
-  if (prefix.empty()) {
-    std::string beside = meta.substr(0, meta.size() - 5);  // "model.ckpt-5.meta" -> prefix
-    if (EndsWith(meta, ".meta") && FileExists(beside + ".index")) {
-      prefix = beside;
-    } else {
-      auto latest = LatestCheckpoint(Dirname(meta).empty() ? "." : Dirname(meta));
-      if (!latest.ok()) {
-        return latest.status().WithContext("no checkpoint for " + meta +
-                                           " (give one with --checkpoint PREFIX)");
-      }
-      prefix = *latest;
-    }
-  }
-  TFM_RETURN_IF_ERROR(Restore(*impl->session, mg, prefix, {}));
+  if (prefix.empty()) return std::unique_ptr<Model>(new Model(std::move(impl)));
+  TFM_RETURN_IF_ERROR(Restore(*impl->session, SaverOf(&mg, mg.graph), prefix, {})
+                          .WithContext("loading " + meta));
   return std::unique_ptr<Model>(new Model(std::move(impl)));
 }
 
@@ -274,14 +365,18 @@ Result<std::unique_ptr<Model>> Model::LoadSavedModel(std::string_view dir_view,
   impl->collections = NodeCollectionsOf(mg);
   const std::vector<std::string> roots = LoadRoots(mg);
   TFM_ASSIGN_OR_RETURN(impl->session, MakeSession(mg.graph, "loading SavedModel " + dir, options, "", &roots));
+  // One feed per asset tensor, the last entry winning: TF 2.21's SavedModelBuilder lists an
+  // asset again in every add_meta_graph (TensorFlow's loader keeps a dict).
+  std::map<std::string, std::string> asset_paths;
   for (const AssetFileData& a : mg.assets) {
-    impl->asset_feeds.emplace_back(
-        a.tensor_name,
-        Tensor::Strings({JoinPath(JoinPath(dir, "assets"), a.filename)}).Reshaped(Shape{}).value());
+    asset_paths[a.tensor_name] = JoinPath(JoinPath(dir, "assets"), a.filename);
+  }
+  for (const auto& [tensor, file] : asset_paths) {
+    impl->asset_feeds.emplace_back(tensor, Tensor::Strings({file}).Reshaped(Shape{}).value());
   }
   const std::string variables = JoinPath(dir, "variables/variables");
   if (FileExists(variables + ".index")) {
-    TFM_RETURN_IF_ERROR(Restore(*impl->session, mg, variables, impl->asset_feeds));
+    TFM_RETURN_IF_ERROR(Restore(*impl->session, SaverOf(&mg, mg.graph), variables, impl->asset_feeds));
   }
   // Init op: __saved_model_init_op signature, else saved_model_main_op, else legacy_init_op.
   std::string init_op;
@@ -337,9 +432,13 @@ Result<std::map<std::string, Tensor>> Model::RunSignature(std::string_view key_v
       for (const auto& [ik, s] : sig.inputs) keys += (keys.empty() ? "" : ", ") + ik;
       return InvalidArgument("signature '" + key + "' has no input '" + k + "' (inputs: " + keys + ")");
     }
-    if (spec->second.dtype != DataType::kInvalid && t.dtype() != spec->second.dtype) {
+    // The graph decides the dtype: old exports recorded wrong ones in their signatures
+    // (saved_model_half_plus_three says DT_FLOAT for its string tf_example:0).
+    DataType want = spec->second.dtype;
+    if (auto graph_type = TensorType(spec->second.name); graph_type.ok()) want = *graph_type;
+    if (want != DataType::kInvalid && t.dtype() != want) {
       return InvalidArgument("input '" + k + "' of signature '" + key + "' must be " +
-                             std::string(DataTypeName(spec->second.dtype)) + ", got " +
+                             std::string(DataTypeName(want)) + ", got " +
                              std::string(DataTypeName(t.dtype())));
     }
     feeds.emplace_back(spec->second.name, t);
@@ -364,14 +463,9 @@ Result<std::map<std::string, Tensor>> Model::RunSignature(std::string_view key_v
 }
 
 Result<DataType> Model::TensorType(std::string_view tensor_name) const {
-  const GraphSession& session = *impl_->session;
+  GraphSession& session = *impl_->session;  // plans the node if no run has needed it yet
   TFM_ASSIGN_OR_RETURN(TensorRef t, session.graph().ResolveTensor(tensor_name));
-  const auto& types = session.output_types(t.node);
-  if (t.index < 0 || t.index >= static_cast<int>(types.size())) {
-    return NotFound("node '" + session.graph().node(t.node).name + "' has no output " +
-                    std::to_string(t.index));
-  }
-  return types[t.index];
+  return session.OutputType(t);
 }
 
 namespace {

@@ -3,7 +3,7 @@
 
 namespace tfmodel {
 
-Result<Tensor> Variable::Read() const {
+Result<Tensor> VariableState::Read() const {
   std::lock_guard<std::mutex> lock(mu_);
   if (!initialized_) {
     return FailedPrecondition("attempting to use uninitialized value " + name_);
@@ -11,12 +11,12 @@ Result<Tensor> Variable::Read() const {
   return value_;
 }
 
-bool Variable::initialized() const {
+bool VariableState::initialized() const {
   std::lock_guard<std::mutex> lock(mu_);
   return initialized_;
 }
 
-Status Variable::Assign(const Tensor& value, bool validate_shape) {
+Status VariableState::Assign(const Tensor& value, bool validate_shape) {
   if (value.dtype() != dtype_) {
     return InvalidArgument("cannot assign a " + std::string(DataTypeName(value.dtype())) +
                            " tensor to variable " + name_ + " of dtype " +
@@ -38,7 +38,7 @@ Status Variable::Assign(const Tensor& value, bool validate_shape) {
   return Status::Ok();
 }
 
-Status Variable::Update(const std::function<Status(Tensor&)>& fn) {
+Status VariableState::Update(const std::function<Status(Tensor&)>& fn) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!initialized_) {
     return FailedPrecondition("attempting to use uninitialized value " + name_);
@@ -50,7 +50,7 @@ Status Variable::Update(const std::function<Status(Tensor&)>& fn) {
   return Status::Ok();
 }
 
-Result<std::shared_ptr<Variable>> ResourceMgr::LookupOrCreate(const std::string& name,
+Result<std::shared_ptr<VariableState>> ResourceMgr::LookupOrCreate(const std::string& name,
                                                               DataType dtype,
                                                               const PartialShape& shape) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -63,12 +63,12 @@ Result<std::shared_ptr<Variable>> ResourceMgr::LookupOrCreate(const std::string&
     }
     return it->second;
   }
-  auto v = std::make_shared<Variable>(name, dtype, shape);
+  auto v = std::make_shared<VariableState>(name, dtype, shape);
   vars_.emplace(name, v);
   return v;
 }
 
-std::shared_ptr<Variable> ResourceMgr::Lookup(const std::string& name) const {
+std::shared_ptr<VariableState> ResourceMgr::Lookup(const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = vars_.find(name);
   return it == vars_.end() ? nullptr : it->second;

@@ -14,9 +14,9 @@
 
 namespace tfmodel {
 
-class Variable {
+class VariableState {
  public:
-  Variable(std::string name, DataType dtype, PartialShape shape)
+  VariableState(std::string name, DataType dtype, PartialShape shape)
       : name_(std::move(name)), dtype_(dtype), shape_(std::move(shape)) {}
   const std::string& name() const { return name_; }
   DataType dtype() const { return dtype_; }
@@ -46,13 +46,13 @@ class ResourceMgr {
  public:
   // The variable named `name`, created with dtype/shape if it does not exist yet. An existing
   // one with another dtype is an error.
-  Result<std::shared_ptr<Variable>> LookupOrCreate(const std::string& name, DataType dtype,
+  Result<std::shared_ptr<VariableState>> LookupOrCreate(const std::string& name, DataType dtype,
                                                    const PartialShape& shape);
-  std::shared_ptr<Variable> Lookup(const std::string& name) const;
+  std::shared_ptr<VariableState> Lookup(const std::string& name) const;
 
  private:
   mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Variable>> vars_;
+  std::map<std::string, std::shared_ptr<VariableState>> vars_;
 };
 
 }  // namespace tfmodel

@@ -21,18 +21,18 @@ std::string RefVariableKey(const Node& n) {
 
 }  // namespace
 
-GraphSession::GraphSession(Graph graph, const SessionOptions& options)
+GraphSession::GraphSession(GraphIR graph, const SessionOptions& options)
     : graph_(std::move(graph)), options_(options) {
   const int threads =
       options.num_threads <= 0 ? ThreadPool::HardwareConcurrency() : options.num_threads;
   if (threads > 1) pool_ = std::make_unique<ThreadPool>(threads - 1);
 }
 
-Result<std::unique_ptr<GraphSession>> GraphSession::Create(Graph graph,
+Result<std::unique_ptr<GraphSession>> GraphSession::Create(GraphIR graph,
                                                           const std::vector<std::string>* roots,
                                                           const SessionOptions& options) {
   std::unique_ptr<GraphSession> s(new GraphSession(std::move(graph), options));
-  const Graph& g = s->graph_;
+  const GraphIR& g = s->graph_;
   TFM_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
   s->topo_rank_.assign(g.num_nodes(), 0);
   for (size_t i = 0; i < order.size(); ++i) s->topo_rank_[order[i]] = static_cast<int>(i);
@@ -54,8 +54,45 @@ Result<std::unique_ptr<GraphSession>> GraphSession::Create(Graph graph,
   return s;
 }
 
+Status GraphSession::Extend(const GraphIR& graph) {
+  std::lock_guard<std::mutex> lock(plan_mu_);
+  const int old_n = graph_.num_nodes();
+  if (graph.num_nodes() < old_n) {
+    return InvalidArgument("cannot extend a session with a graph of fewer nodes");
+  }
+  for (int i = 0; i < old_n; ++i) {
+    if (graph.node(i).name != graph_.node(i).name) {
+      return InvalidArgument("cannot extend the session: node " + std::to_string(i) + " is '" +
+                             graph.node(i).name + "', the session has '" + graph_.node(i).name + "'");
+    }
+  }
+  if (graph.num_nodes() == old_n) return Status::Ok();
+  TFM_ASSIGN_OR_RETURN(std::vector<int> order, graph.TopologicalOrder());
+  // Appended, not replaced: planned kernels and cached plans may refer to the existing nodes.
+  for (int i = old_n; i < graph.num_nodes(); ++i) graph_.AddNode(graph.node(i));
+  topo_rank_.assign(graph_.num_nodes(), 0);
+  for (size_t i = 0; i < order.size(); ++i) topo_rank_[order[i]] = static_cast<int>(i);
+  planned_.resize(graph_.num_nodes());
+  ref_var_.resize(graph_.num_nodes(), nullptr);
+  // Cached plans stay valid: their nodes and edges are unchanged, and their order is still a
+  // topological order of their subgraph. Plans are keyed by names, so new names miss the cache.
+  return Status::Ok();
+}
+
+Result<DataType> GraphSession::OutputType(const TensorRef& t) {
+  if (t.node < 0 || t.node >= graph_.num_nodes()) return InvalidArgument("no such node");
+  std::lock_guard<std::mutex> lock(plan_mu_);
+  TFM_RETURN_IF_ERROR(EnsurePlanned({t.node}));
+  const std::vector<DataType>& types = planned_[t.node].output_types;
+  if (t.index < 0 || t.index >= static_cast<int>(types.size())) {
+    return NotFound("node '" + graph_.node(t.node).name + "' has " + std::to_string(types.size()) +
+                    " outputs, not an output " + std::to_string(t.index));
+  }
+  return types[t.index];
+}
+
 Status GraphSession::EnsurePlanned(const std::vector<int>& roots) {
-  const Graph& g = graph_;
+  const GraphIR& g = graph_;
   std::vector<int> todo;
   std::vector<int> stack;
   std::vector<char> seen(g.num_nodes(), 0);
@@ -75,7 +112,7 @@ Status GraphSession::EnsurePlanned(const std::vector<int>& roots) {
 }
 
 Status GraphSession::PlanNode(int id) {
-  const Graph& g = graph_;
+  const GraphIR& g = graph_;
   const Node& n = g.node(id);
   const OpRegistration* op = OpRegistry::Global().Find(n.op);
   if (op == nullptr) {
@@ -93,7 +130,7 @@ Status GraphSession::PlanNode(int id) {
     }
     input_types.push_back(types[in.index]);
     // Reference variables reach their consumers directly or through RefIdentity/Identity.
-    Variable* ref = nullptr;
+    VariableState* ref = nullptr;
     for (int src = in.node, hops = 0; hops < 8 && ref == nullptr; ++hops) {
       ref = ref_var_[src];
       const Node& sn = g.node(src);
@@ -174,7 +211,7 @@ Result<std::unique_ptr<GraphSession::Plan>> GraphSession::BuildPlan(
   plan->fetch_names = fetches;
   plan->target_names = targets;
   const std::vector<std::string>& feeds = plan->feed_names;
-  const Graph& g = graph_;
+  const GraphIR& g = graph_;
   {  // Nodes first used by this run are planned now (their errors name them).
     std::vector<int> roots;
     for (const auto& list : {&feeds, &fetches, &targets}) {
@@ -199,14 +236,14 @@ Result<std::unique_ptr<GraphSession::Plan>> GraphSession::BuildPlan(
     if (!fed.emplace(t, static_cast<int>(i)).second) {
       return InvalidArgument("tensor '" + feeds[i] + "' is fed twice");
     }
-    FeedCheck check{static_cast<int>(i), t.node, types[t.index], nullptr};
+    FeedCheck check{static_cast<int>(i), t.node, types[t.index], std::nullopt};
     const Node& n = g.node(t.node);
     auto shape = n.attrs.find("shape");
     if ((n.op == "Placeholder" || n.op == "PlaceholderWithDefault") && shape != n.attrs.end() &&
         shape->second.kind == AttrValue::Kind::kShape && !shape->second.shape.unknown_rank &&
         // Graphs from before producer 22 wrote "no shape" as a scalar shape.
         !(g.producer() <= 21 && shape->second.shape.dims.empty())) {
-      check.shape = &shape->second.shape;
+      check.shape = shape->second.shape;  // a copy: Extend may replace the graph
     }
     plan->feeds.push_back(check);
   }
@@ -275,7 +312,7 @@ Result<std::unique_ptr<GraphSession::Plan>> GraphSession::BuildPlan(
         src.index = f->second;
       } else {
         producers.push_back(step_of[in.node]);
-        if (Variable* var = p.ref_inputs[i]; var != nullptr) {
+        if (VariableState* var = p.ref_inputs[i]; var != nullptr) {
           src.kind = p.writes_ref_inputs ? Source::kNone : Source::kVariable;
           src.var = var;
           src.producer = in.node;
@@ -301,7 +338,7 @@ Result<std::unique_ptr<GraphSession::Plan>> GraphSession::BuildPlan(
     if (auto f = fed.find(t); f != fed.end()) {
       src.kind = Source::kFeed;
       src.index = f->second;
-    } else if (Variable* var = ref_var_[t.node]; var != nullptr) {
+    } else if (VariableState* var = ref_var_[t.node]; var != nullptr) {
       src.kind = Source::kVariable;
       src.var = var;
       src.producer = t.node;

@@ -1,4 +1,4 @@
-// A session over a Graph: every node's kernel is planned once at creation (so an unknown op or
+// A session over a GraphIR: every node's kernel is planned once at creation (so an unknown op or
 // an op without a kernel for its dtype is reported at load, naming the node), and Run executes
 // only the subgraph that the fetches and targets need, honouring control dependencies.
 //
@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,18 +48,27 @@ class GraphSession {
  public:
   // Plans every node, or with `roots` only the nodes those nodes need (the rest are planned
   // when a run first needs them).
-  static Result<std::unique_ptr<GraphSession>> Create(Graph graph,
+  static Result<std::unique_ptr<GraphSession>> Create(GraphIR graph,
                                                       const std::vector<std::string>* roots = nullptr,
                                                       const SessionOptions& options = {});
+
+  // Takes the nodes `graph` has beyond this session's (a graph that grew after the session was
+  // created, like TensorFlow's Session::Extend); they are planned when a run first needs them.
+  // Variables and planned kernels are kept. REQUIRES: `graph` begins with exactly this
+  // session's nodes, and no Run is in progress.
+  Status Extend(const GraphIR& graph);
 
   Status Run(const std::vector<std::pair<std::string, Tensor>>& feeds,
              const std::vector<std::string>& fetches, const std::vector<std::string>& targets,
              std::vector<Tensor>* outputs);
 
-  const Graph& graph() const { return graph_; }
+  const GraphIR& graph() const { return graph_; }
   ResourceMgr& resources() { return resources_; }
-  // Output dtypes of node `id` as planned.
+  // Output dtypes of node `id` as planned (empty if not planned yet: see OutputType).
   const std::vector<DataType>& output_types(int id) const { return planned_[id].output_types; }
+  // The dtype of output `t.index` of `t.node`, planning the node (and its inputs) if needed.
+  // Errors name the node.
+  Result<DataType> OutputType(const TensorRef& t);
   // Threads used (the resolved SessionOptions::num_threads).
   int num_threads() const { return pool_ ? pool_->num_workers() + 1 : 1; }
 
@@ -66,7 +76,7 @@ class GraphSession {
   struct PlannedNode {
     std::vector<DataType> output_types;
     KernelFn compute;
-    std::vector<Variable*> ref_inputs;  // per data input: the reference variable feeding it
+    std::vector<VariableState*> ref_inputs;  // per data input: the reference variable feeding it
     bool writes_ref_inputs = false;     // ref inputs are passed as variables, not read
     bool produces_ref = false;          // a reference variable (VariableV2)
     bool ready = false;
@@ -77,7 +87,7 @@ class GraphSession {
     Kind kind = kSlot;
     bool last_use = false;  // sequential runs move the slot's tensor out instead of copying
     int index = 0;          // slot or feed index
-    Variable* var = nullptr;
+    VariableState* var = nullptr;
     int producer = -1;      // kVariable: the graph node read (for the error message)
   };
   struct Step {
@@ -95,7 +105,7 @@ class GraphSession {
     int feed = 0;  // index in the Run's feeds
     int node = 0;
     DataType dtype = DataType::kInvalid;
-    const PartialShape* shape = nullptr;  // a Placeholder's declared shape, when checkable
+    std::optional<PartialShape> shape;  // a Placeholder's declared shape, when checkable
   };
   struct Plan {
     std::vector<std::string> feed_names, fetch_names, target_names;
@@ -114,7 +124,7 @@ class GraphSession {
   };
   struct ParallelRun;
 
-  GraphSession(Graph graph, const SessionOptions& options);
+  GraphSession(GraphIR graph, const SessionOptions& options);
   // REQUIRES: plan_mu_ held. Plans `roots` and everything they depend on.
   Status EnsurePlanned(const std::vector<int>& roots);
   Status PlanNode(int id);
@@ -136,13 +146,13 @@ class GraphSession {
   // After a profiled run: whether overlapping independent steps would pay.
   bool ParallelPays(const Plan& plan, const std::vector<int64_t>& step_nanos) const;
 
-  Graph graph_;
+  GraphIR graph_;
   SessionOptions options_;
   std::vector<int> topo_rank_;  // position of each node in a topological order
   std::vector<PlannedNode> planned_;
-  std::vector<Variable*> ref_var_;  // per node: the variable it references (VariableV2), or null
+  std::vector<VariableState*> ref_var_;  // per node: the variable it references (VariableV2), or null
   ResourceMgr resources_;
-  std::vector<std::shared_ptr<Variable>> ref_variables_;  // keeps ref inputs alive
+  std::vector<std::shared_ptr<VariableState>> ref_variables_;  // keeps ref inputs alive
   std::mutex plan_mu_;
   std::vector<std::unique_ptr<Plan>> plans_;  // guarded by plan_mu_; plans are never removed
   // Null with one thread. Last, so it is destroyed first: workers finish before plans go.

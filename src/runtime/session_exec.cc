@@ -26,7 +26,7 @@ Status GraphSession::Run(const std::vector<std::pair<std::string, Tensor>>& feed
                          const std::vector<std::string>& fetches,
                          const std::vector<std::string>& targets, std::vector<Tensor>* outputs) {
   TFM_ASSIGN_OR_RETURN(Plan * plan, GetPlan(feeds, fetches, targets));
-  const Graph& g = graph_;
+  const GraphIR& g = graph_;
   // Feeds must match the dtype the graph produces there, and a placeholder's declared shape.
   for (const FeedCheck& f : plan->feeds) {
     const Tensor& t = feeds[f.feed].second;
@@ -35,7 +35,7 @@ Status GraphSession::Run(const std::vector<std::pair<std::string, Tensor>>& feed
           "tensor '" + feeds[f.feed].first + "' is fed a " + std::string(DataTypeName(t.dtype())) +
           " tensor, but the graph expects " + std::string(DataTypeName(f.dtype)));
     }
-    if (f.shape != nullptr) {
+    if (f.shape.has_value()) {
       const PartialShape& ps = *f.shape;
       const Shape& got = t.shape();
       bool ok = static_cast<int>(ps.dims.size()) == got.rank();

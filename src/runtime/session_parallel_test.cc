@@ -69,7 +69,7 @@ GraphDefData WideGraph(int width, int depth) {
 }
 
 std::unique_ptr<GraphSession> Make(const GraphDefData& def, SessionOptions options) {
-  Graph g;
+  GraphIR g;
   EXPECT_TRUE(g.Import(def).ok());
   auto s = GraphSession::Create(std::move(g), nullptr, options);
   EXPECT_TRUE(s.ok()) << s.status().ToString();

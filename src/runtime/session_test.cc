@@ -47,7 +47,7 @@ GraphDefData TestGraph() {
 }
 
 std::unique_ptr<GraphSession> Make(const GraphDefData& def) {
-  Graph g;
+  GraphIR g;
   EXPECT_TRUE(g.Import(def).ok());
   auto s = GraphSession::Create(std::move(g));
   EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -101,7 +101,7 @@ TEST(GraphSession, FeedsAreCheckedByDtypeAndShape) {
 TEST(GraphSession, LoadTimeErrorsNameTheNode) {
   GraphDefData unknown = TestGraph();
   unknown.nodes.push_back(N("weird", "FrobnicateV7", {"x"}));
-  Graph g;
+  GraphIR g;
   ASSERT_TRUE(g.Import(unknown).ok());
   auto s = GraphSession::Create(std::move(g));
   ASSERT_FALSE(s.ok());
@@ -112,7 +112,7 @@ TEST(GraphSession, LoadTimeErrorsNameTheNode) {
   GraphDefData cycle;
   cycle.nodes.push_back(N("a", "Identity", {"b"}));
   cycle.nodes.push_back(N("b", "Identity", {"a"}));
-  Graph gc;
+  GraphIR gc;
   ASSERT_TRUE(gc.Import(cycle).ok());
   auto sc = GraphSession::Create(std::move(gc));
   ASSERT_FALSE(sc.ok());
@@ -120,23 +120,23 @@ TEST(GraphSession, LoadTimeErrorsNameTheNode) {
 
   GraphDefData dangling;
   dangling.nodes.push_back(N("a", "Identity", {"missing:0"}));
-  Graph gd;
+  GraphIR gd;
   Status st = gd.Import(dangling);
   EXPECT_FALSE(st.ok());
   EXPECT_NE(st.message().find("missing:0"), std::string::npos);
 }
 
-TEST(Graph, ImportWithPrefixAndInputMap) {
-  Graph g;
+TEST(GraphIR, ImportWithPrefixAndInputMap) {
+  GraphIR g;
   ASSERT_TRUE(g.Import(TestGraph(), {.prefix = "import"}).ok());
   EXPECT_GE(g.Find("import/read"), 0);
   EXPECT_EQ(g.Find("read"), -1);
   // A second copy whose placeholder is replaced by the first copy's constant.
-  Graph::ImportOptions o{.prefix = "second", .input_map = {{"x:0", "import/c:0"}}};
+  GraphIR::ImportOptions o{.prefix = "second", .input_map = {{"x:0", "import/c:0"}}};
   ASSERT_TRUE(g.Import(TestGraph(), o).ok());
   const Node& both = g.node(g.Find("second/both"));
   EXPECT_EQ(g.node(both.inputs[0].node).name, "import/c");
-  Graph::ImportOptions bad{.prefix = "third", .input_map = {{"nothere:0", "import/c:0"}}};
+  GraphIR::ImportOptions bad{.prefix = "third", .input_map = {{"nothere:0", "import/c:0"}}};
   EXPECT_FALSE(g.Import(TestGraph(), bad).ok());
   EXPECT_EQ(ParseTensorName("a:1").value().second, 1);
   EXPECT_EQ(ParseTensorName("^a").value().second, -1);

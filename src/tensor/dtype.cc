@@ -67,7 +67,14 @@ std::string_view DataTypeName(DataType dtype) {
 
 std::string DataTypeEnumName(DataType dtype) {
   const DtypeRow* r = FindRow(dtype);
-  return r ? std::string(r->enum_name) : "DT_INVALID(" + std::to_string(static_cast<int>(dtype)) + ")";
+  if (r) return std::string(r->enum_name);
+  // Reference types (value + 100, e.g. DT_FLOAT_REF = 101) appear in old signatures whose
+  // outputs are ref variables (saved_model_counter's `counter:0`).
+  const int value = static_cast<int>(dtype);
+  if (value > 100 && (r = FindRow(static_cast<DataType>(value - 100))) != nullptr) {
+    return std::string(r->enum_name) + "_REF";
+  }
+  return "DT_INVALID(" + std::to_string(value) + ")";
 }
 
 Result<DataType> DataTypeFromName(std::string_view name) {

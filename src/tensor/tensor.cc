@@ -284,4 +284,22 @@ std::string Tensor::DebugString(int64_t max_elements) const {
   return out;
 }
 
+bool PartialShape::IsFullyDefined() const {
+  if (unknown_rank) return false;
+  for (int64_t d : dims) {
+    if (d < 0) return false;
+  }
+  return true;
+}
+
+std::string PartialShape::ToCliString() const {
+  if (unknown_rank) return "unknown_rank";
+  std::string out = "(";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += std::to_string(dims[i]);
+  }
+  return out + ")";
+}
+
 }  // namespace tfmodel

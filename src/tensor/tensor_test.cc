@@ -19,6 +19,11 @@ TEST(DataType, NamesAndSizesFollowTensorFlow) {
   EXPECT_EQ(DataTypeFromName("bfloat16").value(), DataType::kBFloat16);
   EXPECT_FALSE(DataTypeFromName("float33").ok());
   EXPECT_FALSE(IsKnownDataType(101));  // DT_FLOAT_REF
+  // saved_model_cli prints reference dtypes of old signatures by their enum names.
+  EXPECT_EQ(DataTypeEnumName(static_cast<DataType>(101)), "DT_FLOAT_REF");
+  EXPECT_EQ(DataTypeEnumName(static_cast<DataType>(107)), "DT_STRING_REF");
+  EXPECT_EQ(DataTypeEnumName(static_cast<DataType>(100)), "DT_INVALID(100)");
+  EXPECT_EQ(DataTypeEnumName(static_cast<DataType>(99)), "DT_INVALID(99)");
   // TensorFlow 2.21's SaveV2 writes 7 int4/uint4/float8 elements as 7 bytes (one per element).
   EXPECT_EQ(DataTypeSize(DataType::kInt4), 1u);
   EXPECT_EQ(DataTypeSize(DataType::kUInt4), 1u);

@@ -89,6 +89,11 @@ for t in REALS + [BOOL]:
     add("SelectV2", {"condition": rand([2, 1], BOOL), "t": rand([2, 3], t), "e": rand([3], t)})
 add("Select", {"condition": rand([2], BOOL), "x": rand([2, 3]), "y": rand([2, 3])},
     name="Select_rows")
+STRINGS = np.array([b"a", b"", b"\xffbin", b"long" * 40], dtype=object)
+add("Select", {"condition": np.array(False), "x": STRINGS, "y": STRINGS[::-1].copy()},
+    name="Select_strings")
+add("SelectV2", {"condition": rand([4], BOOL), "t": STRINGS, "e": np.array(b"e", dtype=object)},
+    name="SelectV2_strings")
 add("Select", {"condition": np.array(True), "x": rand([2, 3]), "y": rand([2, 3])},
     name="Select_scalar")
 add("Select", {"condition": rand([0], BOOL), "x": rand([0, 3]), "y": rand([0, 3])})

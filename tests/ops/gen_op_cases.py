@@ -10,8 +10,28 @@ Each cases_*.py module defines CASES, a list of dicts:
    "attrs": {"transpose_a": True},          # raw_ops attrs (Python values); optional
    "name": "matmul_ta",                     # optional, made unique with the module name
    "tol": {"rel": 1e-4, "abs": 1e-5},       # optional; default set by the C++ harness per dtype
-   "expect_error": True}                    # optional: TF must reject the case, and so must we
+   "expect_error": True,                    # optional: TF must reject the case, and so must we
+   "graph": True,                           # optional: run in a fresh tf.Graph + Session (a newly
+                                            #   created op: stateful random ops, whose generator
+                                            #   eager's kernel cache would keep across cases)
+   "runs": 2,                               # optional (with "graph"): run the op node N times in
+                                            #   one Session; runs 2..N go to "more_outputs"
+   "bounds": {"min": 0, "below": 1},       # optional: values are not reproducible (seed 0):
+                                            #   compare dtype and shape only and check every value
+                                            #   against min <= v, v < below, v <= max (given keys)
+   "variables": ["var", "m"],               # optional: inputs that are variables (see below)
+   "steps": [{"grad": g2}, {"grad": g3}],   # optional: more runs, each overriding some inputs
+   "uninitialized": ["m"]}                  # optional: variables left uninitialised
 (caselib.py has helpers for random inputs.)
+
+Variables. The inputs named in "variables" are variables initialised to the given value: for ops
+whose OpDef input is a resource (ResourceApplyAdam), tf.Variables whose handles are passed to
+the op eagerly; for reference inputs (ApplyAdam), tf.compat.v1 reference variables in a graph
+run by a tf.compat.v1.Session. The op runs 1 + len(steps) times; "outputs" are the last run's
+outputs and "variables" the variables' final values, in input order. Records carry
+  "variables": {"kind": "resource" | "ref", "inputs": [flat input index, ...],
+                "uninitialized": [flat input index, ...], "final": [<tensor>, ...]}
+  "steps": [{"<flat input index>": <tensor>, ...}, ...]
 
 Writes OUTDIR/cases.json and OUTDIR/data.bin. For each case: the op, every attr of the op's
 OpDef as a GraphDef would carry it (given ones, type attrs inferred from the inputs like T and
@@ -22,7 +42,8 @@ N, and OpDef defaults), encoded for C++:
 the inputs flattened in OpDef input order, and TensorFlow's outputs, each tensor as
   {"dtype": "float32", "shape": [2, 3], "offset": 0, "nbytes": 24}   (little-endian in data.bin)
   {"dtype": "string", "shape": [2], "b64": ["YQ==", ""]}
-Outputs come from running tf.raw_ops.<op> eagerly on the CPU.
+Outputs come from running tf.raw_ops.<op> eagerly on the CPU (in a fresh graph with "graph";
+ref-variable cases in a graph too).
 """
 import argparse
 import base64
@@ -168,6 +189,67 @@ def node_attrs(op_def, case, py_inputs, blob):
     return out
 
 
+def call_op(fn, op, call, tf_attrs):
+    if op == "Const":  # eager raw_ops.Const cannot take a TensorProto attr
+        return tf.constant(tf.make_ndarray(tf_attrs["value"]), tf_attrs["dtype"])
+    with tf.device("/CPU:0"):
+        return fn(**call, **tf_attrs)
+
+
+def flat_outputs(result):
+    if isinstance(result, tf.Tensor) or isinstance(result, np.ndarray):
+        return [result]
+    if result is None or isinstance(result, tf.Operation):
+        return []
+    outputs = []
+    for r in result:  # list-valued outputs (e.g. ParseExample's dense_values) flatten in order
+        outputs.extend(r if isinstance(r, (list, tuple)) else [r])
+    return outputs
+
+
+_var_counter = [0]
+
+
+def run_with_variables(op_def, fn, call, tf_attrs, var_names, steps, uninit):
+    """Runs the op 1 + len(steps) times on variables; returns (outputs, final variable values)."""
+    is_ref = {a.name: a.is_ref for a in op_def.input_arg}
+    ref_form = any(is_ref.get(n) for n in var_names)
+    if not ref_form:
+        variables, handles = {}, {}
+        for n in var_names:
+            _var_counter[0] += 1
+            if n in uninit:
+                with tf.device("/CPU:0"):
+                    handles[n] = tf.raw_ops.VarHandleOp(
+                        dtype=call[n].dtype, shape=call[n].shape,
+                        shared_name=f"harness_uninitialized_{_var_counter[0]}")
+            else:
+                with tf.device("/CPU:0"):
+                    variables[n] = tf.Variable(call[n])
+                handles[n] = variables[n].handle
+        result = None
+        for step in [{}] + steps:
+            args = dict(call, **{k: as_tensor(v) for k, v in step.items()}, **handles)
+            result = call_op(fn, op_def.name, args, tf_attrs)
+        return flat_outputs(result), [variables[n].read_value() for n in var_names]
+    v1 = tf.compat.v1
+    with tf.Graph().as_default() as g, tf.device("/CPU:0"):
+        refs = {n: v1.Variable(call[n].numpy(), use_resource=False, name=n) for n in var_names}
+        feeds = {n: v1.placeholder(call[n].dtype, call[n].shape, name=n)
+                 for n in call if n not in var_names and not isinstance(call[n], list)}
+        node = fn(**{n: refs.get(n, feeds.get(n)) for n in call}, **tf_attrs)
+        fetch = flat_outputs(node)
+        reads = [v1.identity(refs[n]) for n in var_names]
+        with v1.Session(graph=g) as sess:
+            sess.run([refs[n].initializer for n in var_names if n not in uninit])
+            result = None
+            for step in [{}] + steps:
+                fd = {feeds[n]: np.asarray(step.get(n, call[n].numpy())) for n in feeds}
+                result = sess.run(fetch + ([] if fetch else [node]), feed_dict=fd)
+            outputs = result[: len(fetch)]
+            return outputs, sess.run(reads)
+
+
 def run_case(case, blob):
     op = case["op"]
     op_def = op_def_registry.get(op)
@@ -183,8 +265,9 @@ def run_case(case, blob):
         raise ValueError(f"{op}: unknown inputs {sorted(unknown)}; inputs are {py_names}")
     py_inputs = [given[n] for n in py_names]
     attrs = node_attrs(op_def, case, py_inputs, blob)
-    flat_inputs = []
-    for v in py_inputs:
+    flat_inputs, flat_index = [], {}
+    for n, v in zip(py_names, py_inputs):
+        flat_index[n] = len(flat_inputs)
         flat_inputs.extend(v if isinstance(v, (list, tuple)) else [v])
     record = {"op": op, "attrs": attrs, "inputs": [blob.tensor(as_tensor(v)) for v in flat_inputs]}
     if "tol" in case:
@@ -195,29 +278,80 @@ def run_case(case, blob):
     for attr in op_def.attr:  # eager wants TensorProtos for tensor attrs (Const's value)
         if attr.type == "tensor" and attr.name in tf_attrs:
             tf_attrs[attr.name] = tf.make_tensor_proto(tf_attrs[attr.name])
-    if op == "Const":  # eager raw_ops.Const cannot take a TensorProto attr
-        fn = lambda value, dtype: tf.constant(tf.make_ndarray(value), dtype)  # noqa: E731
+    var_names = list(case.get("variables", []))
+    steps = list(case.get("steps", []))
+    uninit = set(case.get("uninitialized", []))
+    for n in var_names + [k for st in steps for k in st] + list(uninit):
+        if n not in py_names:
+            raise ValueError(f"{op}: {n} is not an input; inputs are {py_names}")
+    if var_names:
+        kind = "ref" if any(a.is_ref for a in op_def.input_arg if a.name in var_names) else "resource"
+        record["variables"] = {"kind": kind, "inputs": [flat_index[n] for n in var_names],
+                               "uninitialized": [flat_index[n] for n in var_names if n in uninit]}
+        record["steps"] = [{str(flat_index[k]): blob.tensor(as_tensor(v)) for k, v in st.items()}
+                           for st in steps]
+    elif steps:
+        raise ValueError(f"{op}: steps need variables")
+    runs = []
     try:
-        with tf.device("/CPU:0"):
-            result = fn(**call, **tf_attrs)
+        final = None
+        if var_names:
+            outputs, final = run_with_variables(op_def, fn, call, tf_attrs, var_names, steps,
+                                                uninit)
+        elif case.get("graph"):
+            runs = run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, case.get("runs", 1))
+            outputs = flat_outputs(runs[0])
+        else:
+            outputs = flat_outputs(call_op(fn, op, call, tf_attrs))
     except (tf.errors.OpError, ValueError, TypeError) as e:
         if not case.get("expect_error"):
             raise RuntimeError(f"TensorFlow rejected a case not marked expect_error: {e}") from e
         record["expect_error"] = True
-        record["tf_error"] = str(e).split("\n")[0][:300]
+        record["tf_error"] = " ".join(str(e).split())[:300]
         return record
     if case.get("expect_error"):
         raise RuntimeError("case is marked expect_error but TensorFlow accepted it")
-    if isinstance(result, tf.Tensor):
-        outputs = [result]
-    elif result is None or isinstance(result, tf.Operation):
-        outputs = []
-    else:
-        outputs = []
-        for r in result:  # list-valued outputs (e.g. ParseExample's dense_values) flatten in order
-            outputs.extend(r if isinstance(r, (list, tuple)) else [r])
     record["outputs"] = [blob.tensor(t) for t in outputs]
+    if final is not None:
+        record["variables"]["final"] = [blob.tensor(t) for t in final]
+    if len(runs) > 1:
+        record["more_outputs"] = [[blob.tensor(t) for t in flat_outputs(r)] for r in runs[1:]]
+    if "bounds" in case:
+        all_runs = [flat_outputs(r) for r in runs] if runs else [outputs]
+        record["bounds"] = check_bounds(case["bounds"], all_runs)
     return record
+
+
+def run_in_fresh_graph(fn, py_names, py_inputs, tf_attrs, runs):
+    """Builds the op in a new graph and runs it `runs` times in one Session (numpy results)."""
+    graph = tf.Graph()
+    with graph.as_default(), tf.device("/CPU:0"):
+        call = {n: ([tf.constant(x) for x in v] if isinstance(v, (list, tuple)) else tf.constant(v))
+                for n, v in zip(py_names, py_inputs)}
+        result = fn(**call, **tf_attrs)
+    fetches = [t for t in flat_outputs(result)]
+    with tf.compat.v1.Session(graph=graph) as sess:
+        return [sess.run(fetches) for _ in range(runs)]
+
+
+def check_bounds(bounds, runs):
+    """The bounds a non-reproducible case's values must satisfy; TF's own values must, too."""
+    unknown = set(bounds) - {"min", "max", "below"}
+    if unknown:
+        raise ValueError(f"unknown bounds keys {sorted(unknown)}")
+    for outputs in runs:
+        for t in outputs:
+            v = np.asarray(t).astype(np.float64)
+            ok = np.ones(v.shape, dtype=bool)
+            if "min" in bounds:
+                ok &= v >= bounds["min"]
+            if "max" in bounds:
+                ok &= v <= bounds["max"]
+            if "below" in bounds:
+                ok &= v < bounds["below"]
+            if not ok.all():
+                raise RuntimeError(f"TensorFlow's values break the case's bounds {bounds}")
+    return {k: float(x) for k, x in bounds.items()}
 
 
 def load_modules(only):

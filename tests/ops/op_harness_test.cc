@@ -7,8 +7,21 @@
 // (NaN == NaN, infinities exactly), by default rel 1e-5 / abs 1e-6 for float32/float64, about two
 // units in the last place for float16 (2e-3) and bfloat16 (1.6e-2), or the case's "tolerance";
 // everything else bit-exactly. Cases with "expect_error" must fail at plan or run time.
+// Stateful ops: a case with "more_outputs" runs the same planned kernel again for each further
+// run TensorFlow recorded (one Session, the node run N times) and compares each run. A case
+// with "bounds" (seed 0: not reproducible) compares dtypes and shapes only and checks every
+// value against the bounds (min <= v, v <= max, v < below).
+//
+// Cases with "expect_error" must name the node (the case name) in their message.
+//
+// Cases with "variables" (optimizer ops) create those variables in a ResourceMgr from the
+// inputs' values and pass them as resource handles (DT_RESOURCE scalars naming the variable)
+// or as reference inputs (KernelContext::ref_input, the input itself left empty, as the
+// executor does); the kernel runs once per step (later steps override some inputs), then the
+// last step's outputs and the variables' final values are compared with TensorFlow's.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -18,9 +31,11 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "src/runtime/kernel.h"
+#include "src/runtime/resource.h"
 #include "tfmodel/tensor.h"
 
 namespace tfmodel {
@@ -267,6 +282,138 @@ std::string Compare(const Tensor& got, const Tensor& want, Tolerance tol) {
          std::to_string(tol.abs) + "):" + out;
 }
 
+// "" when every value of `got` is within `bounds` ({"min"|"max"|"below": x}).
+std::string CheckBounds(const Tensor& got, const json& bounds) {
+  std::vector<double> v;
+  if (IsFloating(got.dtype())) {
+    v = AsDoubles(got);
+  } else {
+    DispatchPod(got.dtype(), 0, [&](auto zero) {
+      using T = decltype(zero);
+      if constexpr (std::is_integral_v<T>) {
+        for (T x : got.flat<T>()) v.push_back(static_cast<double>(x));
+      }
+      return 0;
+    });
+  }
+  for (size_t i = 0; i < v.size(); ++i) {
+    const bool ok = (!bounds.contains("min") || v[i] >= bounds["min"].get<double>()) &&
+                    (!bounds.contains("max") || v[i] <= bounds["max"].get<double>()) &&
+                    (!bounds.contains("below") || v[i] < bounds["below"].get<double>()) &&
+                    !std::isnan(v[i]);
+    if (!ok) {
+      std::ostringstream s;
+      s.precision(9);
+      s << "value [" << i << "] = " << v[i] << " is outside the bounds " << bounds.dump();
+      return s.str();
+    }
+  }
+  return "";
+}
+
+// Compares one run's outputs with TensorFlow's; "" when they match.
+std::string CompareOutputs(const json& c, const json& want, const std::vector<Tensor>& outputs,
+                           const Kernel& kernel, const std::string& data) {
+  if (want.size() != outputs.size()) {
+    return "kernel has " + std::to_string(outputs.size()) + " outputs, TensorFlow " +
+           std::to_string(want.size());
+  }
+  std::string failures;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    auto w = ParseTensor(want[i], data);
+    if (!w.ok()) return "bad expected output: " + w.status().ToString();
+    if (outputs[i].dtype() != kernel.output_types[i]) {
+      failures += "\n output " + std::to_string(i) + ": planned dtype " +
+                  std::string(DataTypeName(kernel.output_types[i])) + " but computed " +
+                  std::string(DataTypeName(outputs[i].dtype()));
+      continue;
+    }
+    std::string diff;
+    if (c.contains("bounds")) {
+      if (outputs[i].dtype() != w->dtype() || !(outputs[i].shape() == w->shape())) {
+        diff = "dtype/shape " + std::string(DataTypeName(outputs[i].dtype())) +
+               outputs[i].shape().DebugString() + ", expected " +
+               std::string(DataTypeName(w->dtype())) + w->shape().DebugString();
+      } else {
+        diff = CheckBounds(outputs[i], c["bounds"]);
+      }
+    } else {
+      Tolerance tol = DefaultTolerance(w->dtype());
+      if (c.contains("tolerance")) {
+        tol.rel = c["tolerance"].value("rel", tol.rel);
+        tol.abs = c["tolerance"].value("abs", tol.abs);
+      }
+      diff = Compare(outputs[i], *w, tol);
+    }
+    if (!diff.empty()) failures += "\n output " + std::to_string(i) + ": " + diff;
+  }
+  return failures;
+}
+
+Tolerance CaseTolerance(const json& c, DataType t) {
+  Tolerance tol = DefaultTolerance(t);
+  if (c.contains("tolerance")) {
+    tol.rel = c["tolerance"].value("rel", tol.rel);
+    tol.abs = c["tolerance"].value("abs", tol.abs);
+  }
+  return tol;
+}
+
+// The variables of a case: created in `mgr` from their inputs' values; inputs[i] becomes a
+// resource handle, or an empty tensor with ref_inputs[i] set.
+struct CaseVariables {
+  ResourceMgr mgr;
+  std::vector<int> inputs;  // flat input indices
+  std::vector<std::shared_ptr<VariableState>> vars;
+  std::vector<VariableState*> ref_inputs;
+};
+
+std::string SetUpVariables(const json& spec, const std::string& name, std::vector<Tensor>& inputs,
+                           std::vector<DataType>& input_types, CaseVariables& cv) {
+  const bool ref = spec.at("kind").get<std::string>() == "ref";
+  const std::vector<int> uninit = spec.value("uninitialized", std::vector<int>{});
+  cv.inputs = spec.at("inputs").get<std::vector<int>>();
+  cv.ref_inputs.assign(inputs.size(), nullptr);
+  for (int i : cv.inputs) {
+    if (i < 0 || i >= static_cast<int>(inputs.size())) return "variable input out of range";
+    const Tensor init = inputs[i];
+    PartialShape shape;
+    shape.dims = init.shape().dims();
+    const std::string key = name + "/var" + std::to_string(i);
+    auto v = cv.mgr.LookupOrCreate(key, init.dtype(), shape);
+    if (!v.ok()) return v.status().ToString();
+    if (std::find(uninit.begin(), uninit.end(), i) == uninit.end()) {
+      Status st = (*v)->Assign(init);
+      if (!st.ok()) return st.ToString();
+    }
+    cv.vars.push_back(*v);
+    if (ref) {
+      inputs[i] = Tensor();
+      cv.ref_inputs[i] = v->get();
+    } else {
+      Tensor h = Tensor::Allocate(DataType::kResource, Shape{}).value();
+      h.flat<std::string>()[0] = key;
+      inputs[i] = h;
+      input_types[i] = DataType::kResource;
+    }
+  }
+  return "";
+}
+
+// Compares got[i] with the expected tensors `want` ("" when all match).
+std::string CompareAll(const json& c, const std::vector<Tensor>& got, const json& want,
+                       const std::string& data, const char* what) {
+  std::string failures;
+  for (size_t i = 0; i < got.size(); ++i) {
+    auto w = ParseTensor(want[i], data);
+    if (!w.ok()) return std::string("bad expected ") + what + ": " + w.status().ToString();
+    std::string diff = Compare(got[i], *w, CaseTolerance(c, w->dtype()));
+    if (!diff.empty())
+      failures += "\n " + std::string(what) + " " + std::to_string(i) + ": " + diff;
+  }
+  return failures;
+}
+
 // Runs one case; returns "" on success, else what went wrong.
 std::string RunCase(const json& c, const std::string& data) {
   const std::string name = c.at("name").get<std::string>();
@@ -286,45 +433,72 @@ std::string RunCase(const json& c, const std::string& data) {
     input_types.push_back(t->dtype());
     inputs.push_back(*t);
   }
+  CaseVariables cv;
+  if (c.contains("variables")) {
+    std::string err = SetUpVariables(c["variables"], name, inputs, input_types, cv);
+    if (!err.empty()) return "bad variables: " + err;
+  }
+  // Every later step: the first step's inputs with some replaced.
+  std::vector<std::vector<Tensor>> steps = {inputs};
+  for (const json& st : c.value("steps", json::array())) {
+    steps.push_back(inputs);
+    for (const auto& [k, v] : st.items()) {
+      const size_t i = std::stoul(k);
+      auto t = ParseTensor(v, data);
+      if (!t.ok() || i >= inputs.size()) return "bad step input " + k;
+      steps.back()[i] = *t;
+    }
+  }
   const OpRegistration* reg = OpRegistry::Global().Find(op);
   if (reg == nullptr) return "op " + op + " is not registered";
   NodeInfo node(name, op, attrs, input_types);
   Result<Kernel> kernel = reg->factory(node);
+  auto named = [&](const Status& st) -> std::string {
+    if (st.message().find(name) != std::string::npos) return "";
+    return "the error does not name the node '" + name + "': " + st.ToString();
+  };
   if (!kernel.ok()) {
-    if (expect_error) return "";
+    if (expect_error) return named(kernel.status());
     return "plan failed: " + kernel.status().ToString();
   }
-  std::vector<Tensor> outputs(kernel->output_types.size());
-  KernelContext ctx(name, inputs, outputs, /*resources=*/nullptr, {});
-  Status st = kernel->compute(ctx);
+  std::vector<Tensor> outputs;
+  Status st;
+  for (const std::vector<Tensor>& step_inputs : steps) {
+    outputs.assign(kernel->output_types.size(), Tensor());
+    KernelContext ctx(name, step_inputs, outputs, cv.vars.empty() ? nullptr : &cv.mgr,
+                      cv.ref_inputs);
+    st = kernel->compute(ctx);
+    if (!st.ok()) break;
+  }
   if (expect_error) {
-    if (!st.ok()) return "";
+    if (!st.ok()) return named(st);
     return "expected an error (TensorFlow: " + c.value("tf_error", std::string()) +
            "), but the kernel succeeded";
   }
   if (!st.ok()) return "compute failed: " + st.ToString();
-  const json& want = c.at("outputs");
-  if (want.size() != outputs.size()) {
-    return "kernel has " + std::to_string(outputs.size()) + " outputs, TensorFlow " +
-           std::to_string(want.size());
+  std::string failures = CompareOutputs(c, c.at("outputs"), outputs, *kernel, data);
+  if (!cv.vars.empty()) {
+    const json& final_values = c["variables"].at("final");
+    if (final_values.size() != cv.vars.size()) return "variable count mismatch";
+    std::vector<Tensor> values;
+    for (const auto& v : cv.vars) {
+      auto r = v->Read();
+      if (!r.ok()) return "variable " + v->name() + ": " + r.status().ToString();
+      values.push_back(*r);
+    }
+    failures += CompareAll(c, values, final_values, data, "variable");
   }
-  std::string failures;
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    auto w = ParseTensor(want[i], data);
-    if (!w.ok()) return "bad expected output: " + w.status().ToString();
-    if (outputs[i].dtype() != kernel->output_types[i]) {
-      failures += "\n output " + std::to_string(i) + ": planned dtype " +
-                  std::string(DataTypeName(kernel->output_types[i])) + " but computed " +
-                  std::string(DataTypeName(outputs[i].dtype()));
-      continue;
+  if (c.contains("more_outputs")) {  // the same kernel (node) run again in one session
+    int run = 2;
+    for (const json& want : c["more_outputs"]) {
+      std::vector<Tensor> again(kernel->output_types.size());
+      KernelContext ctx2(name, inputs, again, /*resources=*/nullptr, {});
+      Status st2 = kernel->compute(ctx2);
+      std::string diff = st2.ok() ? CompareOutputs(c, want, again, *kernel, data)
+                                  : "compute failed: " + st2.ToString();
+      if (!diff.empty()) failures += "\n run " + std::to_string(run) + ":" + diff;
+      ++run;
     }
-    Tolerance tol = DefaultTolerance(w->dtype());
-    if (c.contains("tolerance")) {
-      tol.rel = c["tolerance"].value("rel", tol.rel);
-      tol.abs = c["tolerance"].value("abs", tol.abs);
-    }
-    std::string diff = Compare(outputs[i], *w, tol);
-    if (!diff.empty()) failures += "\n output " + std::to_string(i) + ": " + diff;
   }
   return failures;
 }

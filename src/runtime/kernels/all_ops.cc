@@ -18,6 +18,17 @@ void RegisterAllOps(OpRegistry& r) {
   RegisterArraySliceOps(r);
   RegisterArrayGatherOps(r);
   RegisterNnOps(r);
+  RegisterRandomOps(r);
+  RegisterStatelessRandomOps(r);
+  RegisterTrainingOps(r);
+  RegisterActivationGradOps(r);
+  RegisterLossOps(r);
+  RegisterMathGradOps(r);
+  RegisterArrayGradOps(r);
+  RegisterSegmentOps(r);
+  RegisterCheckOps(r);
+  RegisterConvGradOps(r);
+  RegisterNnGradOps(r);
 }
 
 }  // namespace tfmodel

@@ -20,6 +20,17 @@ void RegisterArrayShapeOps(OpRegistry& r);   // kernels/array_shape.cc: Reshape,
 void RegisterArraySliceOps(OpRegistry& r);   // kernels/array_slice.cc: Slice, StridedSlice, Pad
 void RegisterArrayGatherOps(OpRegistry& r);  // kernels/array_gather.cc: GatherV2, GatherNd, Where
 void RegisterNnOps(OpRegistry& r);           // kernels/nn.cc: Conv2D, MaxPool, FusedBatchNorm
+void RegisterRandomOps(OpRegistry& r);       // kernels/random.cc: RandomUniform, TruncatedNormal
+void RegisterStatelessRandomOps(OpRegistry& r);  // kernels/stateless_random.cc: Stateless*
+void RegisterTrainingOps(OpRegistry& r);     // kernels/training.cc: Apply*, ResourceApply*
+void RegisterActivationGradOps(OpRegistry& r);  // kernels/activation_grad.cc: ReluGrad, BiasAddGrad
+void RegisterLossOps(OpRegistry& r);         // kernels/loss_ops.cc: SoftmaxCrossEntropyWithLogits
+void RegisterMathGradOps(OpRegistry& r);     // kernels/math_grad_ops.cc: BroadcastGradientArgs
+void RegisterArrayGradOps(OpRegistry& r);    // kernels/array_grad_ops.cc: DynamicStitch, ScatterNd
+void RegisterSegmentOps(OpRegistry& r);      // kernels/segment_ops.cc: UnsortedSegmentSum
+void RegisterCheckOps(OpRegistry& r);        // kernels/check_ops.cc: Assert, CheckNumerics
+void RegisterConvGradOps(OpRegistry& r);     // kernels/conv_grad.cc: Conv2DBackpropInput, ...
+void RegisterNnGradOps(OpRegistry& r);       // kernels/nn_grad.cc: MaxPoolGrad, LRNGrad, ...
 // Families added by their own files, one line each in all_ops.cc.
 
 }  // namespace tfmodel

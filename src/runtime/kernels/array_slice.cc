@@ -3,6 +3,7 @@
 #include "src/runtime/kernel.h"
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/array_util.h"
+#include "src/runtime/kernels/strided_slice.h"
 
 namespace tfmodel {
 namespace {
@@ -81,16 +82,12 @@ Result<Kernel> SliceOp(const NodeInfo& n) {
 // index begin[i] and drops the dim. Mirrors TF's ValidateStridedSliceOp: the sparse spec is
 // first expanded to one entry per input dim (the dense spec), then each dim is canonicalised.
 // dx = StridedSliceGrad (scatter of dy into zeros of shape(x)).
-struct StridedSliceAttrs {
-  int64_t begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask;
-};
+}  // namespace
+
+// (Declared in strided_slice.h: StridedSliceGrad uses it too.)
+namespace array {
 
 constexpr int64_t kNewAxis = -1, kShrinkAxis = -2;
-
-struct SlicePlan {
-  Dims begin, stride, processing;  // per input dim
-  Dims final_shape;
-};
 
 Result<SlicePlan> PlanStridedSlice(const Shape& in, Dims sb, Dims se, Dims ss,
                                    const StridedSliceAttrs& a) {
@@ -199,6 +196,13 @@ Result<SlicePlan> PlanStridedSlice(const Shape& in, Dims sb, Dims se, Dims ss,
   }
   return p;
 }
+
+}  // namespace array
+
+namespace {
+
+using array::SlicePlan;
+using array::StridedSliceAttrs;
 
 Result<Kernel> StridedSliceOp(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(4));

@@ -10,6 +10,7 @@
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/array_util.h"
 #include "src/runtime/kernels/gemm.h"
+#include "src/runtime/kernels/nn_util.h"
 
 namespace tfmodel {
 namespace {
@@ -17,124 +18,17 @@ namespace {
 using array::Alloc;
 using array::Named;
 using Dims = std::vector<int64_t>;
-
-enum class Padding { kValid, kSame, kExplicit };
-
-// One spatial dimension of a sliding window (TF's GetWindowedOutputSizeVerbose):
-//   effective k' = (k - 1) * dilation + 1
-//   VALID:    out = (in - k' + stride) / stride, no padding
-//   SAME:     out = ceil(in / stride), pad_total = max((out - 1) * stride + k' - in, 0),
-//             pad_before = pad_total / 2 (the extra row goes after)
-//   EXPLICIT: out = (in + before + after - k' + stride) / stride
-struct Window {
-  int64_t out = 0, pad_before = 0;
-};
-
-Result<Window> Windowed(int64_t in, int64_t k, int64_t stride, int64_t dilation, Padding p,
-                        int64_t before, int64_t after) {
-  if (k > (int64_t{1} << 31))
-    return InvalidArgument("window size " + std::to_string(k) + " too large");
-  const int64_t eff = (k - 1) * dilation + 1;
-  Window w;
-  switch (p) {
-    case Padding::kValid:
-      w.out = (in - eff + stride) / stride;
-      break;
-    case Padding::kExplicit:
-      w.out = (in + before + after - eff + stride) / stride;
-      w.pad_before = before;
-      break;
-    case Padding::kSame:
-      w.out = (in + stride - 1) / stride;
-      w.pad_before = std::max<int64_t>(0, (w.out - 1) * stride + eff - in) / 2;
-      break;
-  }
-  if (w.out < 0) {
-    return InvalidArgument("Computed output size would be negative: " + std::to_string(w.out) +
-                           " [input_size: " + std::to_string(in) + ", effective_filter_size: " +
-                           std::to_string(eff) + ", stride: " + std::to_string(stride) + "]");
-  }
-  return w;
-}
-
-// Window attrs shared by convolutions and pools, validated at plan time.
-struct WindowAttrs {
-  int64_t kh = 1, kw = 1;  // pools only (convs take them from the filter)
-  int64_t sh = 1, sw = 1, dh = 1, dw = 1;
-  Padding padding = Padding::kValid;
-  int64_t pt = 0, pb = 0, pl = 0, pr = 0;  // EXPLICIT paddings
-};
-
-Status ExpectNhwc(const NodeInfo& n) {
-  const std::string f = n.StringAttrOr("data_format", "NHWC");
-  if (f != "NHWC") {
-    return Unimplemented("node '" + n.name() + "' (op " + n.op() + "): data_format " + f +
-                         " is not supported on CPU (only NHWC)");
-  }
-  return Status::Ok();
-}
-
-Result<std::vector<int64_t>> Quad(const NodeInfo& n, const std::string& attr, bool required) {
-  if (!required && n.FindAttr(attr) == nullptr) return std::vector<int64_t>{1, 1, 1, 1};
-  TFM_ASSIGN_OR_RETURN(Dims v, n.IntListAttr(attr));
-  if (v.size() != 4)
-    return n.Error(attr + " must have 4 elements, got " + std::to_string(v.size()));
-  if (v[0] != 1 || v[3] != 1) {
-    return n.Error(attr + " in the batch and depth dimensions must be 1 (not supported)");
-  }
-  if (v[1] < 1 || v[2] < 1 || v[1] > (1 << 30) || v[2] > (1 << 30)) {
-    return n.Error(attr + " must be in [1, 2^30]");
-  }
-  return v;
-}
-
-Result<WindowAttrs> ParseWindowAttrs(const NodeInfo& n, bool pool, bool allow_explicit) {
-  TFM_RETURN_IF_ERROR(ExpectNhwc(n));
-  WindowAttrs a;
-  TFM_ASSIGN_OR_RETURN(Dims s, Quad(n, "strides", true));
-  a.sh = s[1];
-  a.sw = s[2];
-  if (pool) {
-    TFM_ASSIGN_OR_RETURN(Dims k, Quad(n, "ksize", true));
-    a.kh = k[1];
-    a.kw = k[2];
-  } else {
-    TFM_ASSIGN_OR_RETURN(Dims d, Quad(n, "dilations", false));
-    a.dh = d[1];
-    a.dw = d[2];
-  }
-  TFM_ASSIGN_OR_RETURN(std::string p, n.StringAttr("padding"));
-  if (p == "VALID") {
-    a.padding = Padding::kValid;
-  } else if (p == "SAME") {
-    a.padding = Padding::kSame;
-  } else if (p == "EXPLICIT" && allow_explicit) {
-    a.padding = Padding::kExplicit;
-    TFM_ASSIGN_OR_RETURN(Dims e, n.IntListAttr("explicit_paddings"));
-    if (e.size() != 8) return n.Error("explicit_paddings must have 8 elements");
-    if (e[0] || e[1] || e[6] || e[7]) {
-      return n.Error("explicit_paddings in the batch and depth dimensions must be 0");
-    }
-    for (int64_t v : e) {
-      if (v < 0 || v > (int64_t{1} << 30)) return n.Error("explicit_paddings out of range");
-    }
-    a.pt = e[2];
-    a.pb = e[3];
-    a.pl = e[4];
-    a.pr = e[5];
-  } else {
-    return n.Error("unsupported padding '" + p + "'");
-  }
-  return a;
-}
-
-Status ExpectRank(const Tensor& t, int rank, const char* what) {
-  if (t.shape().rank() != rank) {
-    return InvalidArgument(std::string(what) + " must be " + std::to_string(rank) +
-                           "-dimensional, got shape " + t.shape().DebugString());
-  }
-  return Status::Ok();
-}
+using nn::BilinearWeights;
+using nn::ExpectRank;
+using nn::FloatKernel;
+using nn::Lerp;
+using nn::NearestMap;
+using nn::ParseResizeAttrs;
+using nn::ParseWindowAttrs;
+using nn::ResizeAttrs;
+using nn::Window;
+using nn::WindowAttrs;
+using nn::Windowed;
 
 // ---- Conv2D(input [N,H,W,C], filter [KH,KW,C,O]) -----------------------------------------
 // y[b,i,j,o] = sum_{di,dj,c} x[b, i*sh + di*dh - pad_top, j*sw + dj*dw - pad_left, c] *
@@ -215,13 +109,6 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
     }
   }
   return Status::Ok();
-}
-
-template <template <typename> class Fn>
-Result<KernelFn> FloatKernel(const NodeInfo& n, DataType t, const WindowAttrs& a) {
-  if (t == DataType::kFloat) return Named([a](KernelContext& c) { return Fn<float>::Run(c, a); });
-  if (t == DataType::kDouble) return Named([a](KernelContext& c) { return Fn<double>::Run(c, a); });
-  return n.Unsupported(t);
 }
 
 template <typename T>
@@ -551,9 +438,6 @@ Result<Kernel> LrnOp(const NodeInfo& n) {
 // Nearest (output dtype = input): src = half_pixel_centers ? (o + 0.5) * scale : o * scale;
 //   i = min(align_corners ? round(src) : floor(src), in - 1), clamped at 0.
 //   dx = ResizeNearestNeighborGrad.
-struct ResizeAttrs {
-  bool align_corners, half_pixel;
-};
 
 struct ResizeDims {
   int64_t nb, h, w, ch, oh, ow;
@@ -571,40 +455,6 @@ Result<ResizeDims> ResizeShape(const KernelContext& c) {
   if (d.oh <= 0 || d.ow <= 0) return InvalidArgument("output dimensions must be positive");
   if (d.h == 0 || d.w == 0) return InvalidArgument("input image must be of non-zero size");
   return d;
-}
-
-float ResizeScale(int64_t in, int64_t out, bool align_corners) {
-  return (align_corners && out > 1) ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
-                                    : static_cast<float>(in) / static_cast<float>(out);
-}
-
-Result<ResizeAttrs> ParseResizeAttrs(const NodeInfo& n) {
-  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, DataType::kInt32));
-  ResizeAttrs a{n.BoolAttrOr("align_corners", false), n.BoolAttrOr("half_pixel_centers", false)};
-  if (a.align_corners && a.half_pixel) {
-    return n.Error("If half_pixel_centers is True, align_corners must be False.");
-  }
-  return a;
-}
-
-struct Lerp {
-  int64_t lo, hi;
-  float t;
-};
-
-std::vector<Lerp> BilinearWeights(int64_t in, int64_t out, const ResizeAttrs& a) {
-  const float scale = ResizeScale(in, out, a.align_corners);
-  std::vector<Lerp> v(out);
-  for (int64_t o = 0; o < out; ++o) {
-    const float src = a.half_pixel ? (static_cast<float>(o) + 0.5f) * scale - 0.5f
-                                   : static_cast<float>(o) * scale;
-    const float fl = std::floor(src);
-    v[o].lo = std::max<int64_t>(static_cast<int64_t>(fl), 0);
-    v[o].hi = std::min<int64_t>(static_cast<int64_t>(std::ceil(src)), in - 1);
-    v[o].t = src - fl;
-  }
-  return v;
 }
 
 template <typename T>
@@ -661,20 +511,6 @@ Result<Kernel> ResizeBilinearOp(const NodeInfo& n) {
       return n.Unsupported(t);
   }
   return Kernel{{DataType::kFloat}, fn};
-}
-
-std::vector<int64_t> NearestMap(int64_t in, int64_t out, const ResizeAttrs& a) {
-  const float scale = ResizeScale(in, out, a.align_corners);
-  std::vector<int64_t> v(out);
-  for (int64_t o = 0; o < out; ++o) {
-    const float src =
-        a.half_pixel ? (static_cast<float>(o) + 0.5f) * scale : static_cast<float>(o) * scale;
-    int64_t i = static_cast<int64_t>(a.align_corners ? std::round(src) : std::floor(src));
-    i = std::min(i, in - 1);
-    if (a.half_pixel) i = std::max<int64_t>(i, 0);
-    v[o] = i;
-  }
-  return v;
 }
 
 Result<Kernel> ResizeNearestOp(const NodeInfo& n) {

@@ -1,4 +1,5 @@
-// Reductions over axes (Sum, Mean, Max, Min, Prod, All, Any), ArgMax/ArgMin, Cumsum and TopKV2.
+// Reductions over axes (Sum, Mean, Max, Min, Prod, All, Any), ArgMax/ArgMin, Cumsum/Cumprod and
+// TopKV2.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -249,8 +250,10 @@ Result<Kernel> ArgOp(const NodeInfo& n) {
 
 // ---- Cumsum(x, axis): y_i = sum_{j <= i} x_j (exclusive: j < i; reverse: from the end) ----------
 // dx = cumsum(dy, exclusive, !reverse).
-template <typename T>
-Status Cumsum(KernelContext& c, bool exclusive, bool reverse) {
+// ---- Cumprod(x, axis): y_i = prod_{j <= i} x_j (same attrs) --------------------------------
+// dx = cumsum(y * dy, exclusive, !reverse) / x   (math_grad.py _CumprodGrad; assumes x != 0)
+template <typename T, bool kProd>
+Status Cumulative(KernelContext& c, bool exclusive, bool reverse) {
   const Tensor& x = c.input(0);
   const Tensor& axis_t = c.input(1);
   if (axis_t.shape().rank() != 0) {
@@ -267,14 +270,14 @@ Status Cumsum(KernelContext& c, bool exclusive, bool reverse) {
   T* ov = out->flat<T>().data();
   for (int64_t o = 0; o < s.outer; ++o) {
     for (int64_t i = 0; i < s.inner; ++i) {
-      ComputeT<T> acc{0};
+      ComputeT<T> acc{kProd ? 1 : 0};
       for (int64_t step = 0; step < s.n; ++step) {
         const int64_t k = reverse ? s.n - 1 - step : step;
         const int64_t at = (o * s.n + k) * s.inner + i;
         const auto v = Load(xv[at]);
-        if (!exclusive) acc = WrapAdd(acc, v);
+        if (!exclusive) acc = kProd ? WrapMul(acc, v) : WrapAdd(acc, v);
         ov[at] = Store<T>(acc);
-        if (exclusive) acc = WrapAdd(acc, v);
+        if (exclusive) acc = kProd ? WrapMul(acc, v) : WrapAdd(acc, v);
       }
     }
   }
@@ -282,7 +285,8 @@ Status Cumsum(KernelContext& c, bool exclusive, bool reverse) {
   return Status::Ok();
 }
 
-Result<Kernel> CumsumOp(const NodeInfo& n) {
+template <bool kProd>
+Result<Kernel> CumulativeOp(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
   TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
   TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
@@ -291,7 +295,9 @@ Result<Kernel> CumsumOp(const NodeInfo& n) {
   const bool reverse = n.BoolAttrOr("reverse", false);
   KernelFn fn;
   bool ok = Dispatch(RealTypes{}, t, [&]<typename T>() {
-    fn = [exclusive, reverse](KernelContext& c) { return Cumsum<T>(c, exclusive, reverse); };
+    fn = [exclusive, reverse](KernelContext& c) {
+      return Cumulative<T, kProd>(c, exclusive, reverse);
+    };
   });
   if (!ok) return n.Unsupported(t);
   return Kernel{{t}, std::move(fn)};
@@ -384,7 +390,8 @@ void RegisterReduceOps(OpRegistry& r) {
   r.Add({"Any", ReduceOp<Reducer::kAny>});
   r.Add({"ArgMax", ArgOp<true>});
   r.Add({"ArgMin", ArgOp<false>});
-  r.Add({"Cumsum", CumsumOp});
+  r.Add({"Cumsum", CumulativeOp<false>});
+  r.Add({"Cumprod", CumulativeOp<true>});
   r.Add({"TopKV2", TopKV2});
 }
 

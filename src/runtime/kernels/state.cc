@@ -1,12 +1,58 @@
 // Graph inputs, constants, identity-like ops and variables (TF1 reference variables and
 // resource variables).
+#include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "src/runtime/kernel.h"
 #include "src/runtime/kernels/all_ops.h"
+#include "src/runtime/kernels/variables.h"
 #include "src/runtime/resource.h"
 
 namespace tfmodel {
+
+Result<std::shared_ptr<VariableState>> HandleVariable(KernelContext& c, int input) {
+  const Tensor& h = c.input(input);
+  if (h.dtype() != DataType::kResource || h.NumElements() != 1) {
+    return c.Error(StatusCode::kInvalidArgument,
+                   "input " + std::to_string(input) + " must be a scalar resource handle");
+  }
+  if (c.resources() == nullptr) {
+    return c.Error(StatusCode::kFailedPrecondition, "no resource manager to look up variables in");
+  }
+  const std::string& key = h.flat<std::string>()[0];
+  auto v = c.resources()->Lookup(key);
+  if (!v) return c.Error(StatusCode::kNotFound, "resource " + key + " does not exist");
+  return v;
+}
+
+Result<Tensor> ReadInput(KernelContext& c, int i) {
+  VariableState* v = c.ref_input(i);
+  if (v == nullptr || c.input(i).dtype() != DataType::kInvalid) return c.input(i);
+  Result<Tensor> value = v->Read();
+  if (!value.ok()) return c.Error(value.status().code(), value.status().message());
+  return value;
+}
+
+Status UpdateVariables(std::span<VariableState* const> vars,
+                       const std::function<Status(std::span<Tensor* const>)>& fn) {
+  std::vector<size_t> order(vars.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::less<const VariableState*>()(vars[a], vars[b]);
+  });
+  std::vector<Tensor*> values(vars.size(), nullptr);
+  // Nests one Variable::Update per variable; the innermost runs fn on all the values.
+  std::function<Status(size_t)> lock_from = [&](size_t k) -> Status {
+    if (k == order.size()) return fn(values);
+    return vars[order[k]]->Update([&](Tensor& t) {
+      values[order[k]] = &t;
+      return lock_from(k + 1);
+    });
+  };
+  return lock_from(0);
+}
+
 namespace {
 
 // ---- Placeholder ------------------------------------------------------------------------
@@ -112,12 +158,13 @@ Result<Kernel> Assign(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
   bool validate = n.BoolAttrOr("validate_shape", true);
   return Kernel{{n.input_type(1)}, [validate](KernelContext& c) -> Status {
-                  Variable* v = c.ref_input(0);
+                  VariableState* v = c.ref_input(0);
                   if (v == nullptr) {
                     return c.Error(StatusCode::kInvalidArgument,
                                    "input 0 of Assign must be a reference variable");
                   }
-                  TFM_RETURN_IF_ERROR(v->Assign(c.input(1), validate));
+                  TFM_ASSIGN_OR_RETURN(Tensor value, ReadInput(c, 1));
+                  TFM_RETURN_IF_ERROR(v->Assign(value, validate));
                   TFM_ASSIGN_OR_RETURN(Tensor now, v->Read());
                   c.set_output(0, now);
                   return Status::Ok();
@@ -128,12 +175,13 @@ template <int kSign>
 Result<Kernel> AssignAddSub(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
   return Kernel{{n.input_type(1)}, [](KernelContext& c) -> Status {
-                  Variable* v = c.ref_input(0);
+                  VariableState* v = c.ref_input(0);
                   if (v == nullptr) {
                     return c.Error(StatusCode::kInvalidArgument,
                                    "input 0 must be a reference variable");
                   }
-                  TFM_RETURN_IF_ERROR(v->Update([&](Tensor& t) { return AddInto<kSign>(t, c.input(1), c); }));
+                  TFM_ASSIGN_OR_RETURN(Tensor value, ReadInput(c, 1));
+                  TFM_RETURN_IF_ERROR(v->Update([&](Tensor& t) { return AddInto<kSign>(t, value, c); }));
                   TFM_ASSIGN_OR_RETURN(Tensor now, v->Read());
                   c.set_output(0, now);
                   return Status::Ok();
@@ -143,7 +191,7 @@ Result<Kernel> AssignAddSub(const NodeInfo& n) {
 Result<Kernel> IsVariableInitialized(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(1));
   return Kernel{{DataType::kBool}, [](KernelContext& c) -> Status {
-                  Variable* v = c.ref_input(0);
+                  VariableState* v = c.ref_input(0);
                   c.set_output(0, Tensor::Scalar(v != nullptr && v->initialized()));
                   return Status::Ok();
                 }};
@@ -162,16 +210,6 @@ Result<Kernel> VarHandleOp(const NodeInfo& n) {
                   c.set_output(0, h);
                   return Status::Ok();
                 }};
-}
-
-Result<std::shared_ptr<Variable>> HandleVariable(KernelContext& c, int input) {
-  const Tensor& h = c.input(input);
-  if (h.dtype() != DataType::kResource || h.NumElements() != 1) {
-    return c.Error(StatusCode::kInvalidArgument, "expected a scalar resource handle");
-  }
-  auto v = c.resources()->Lookup(h.flat<std::string>()[0]);
-  if (!v) return c.Error(StatusCode::kNotFound, "resource " + h.flat<std::string>()[0] + " does not exist");
-  return v;
 }
 
 Result<Kernel> ReadVariableOp(const NodeInfo& n) {

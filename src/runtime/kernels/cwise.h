@@ -1,0 +1,149 @@
+// Element-wise binary kernels with broadcasting, shared by the binary op families
+// (math_binary.cc, math_grad_ops.cc):
+//
+//   Result<Kernel> Add(const NodeInfo& n) {
+//     return MakeBinary<false>(n, RealTypes{}, [](auto a, auto b) { return WrapAdd(a, b); });
+//   }
+//
+// f sees ComputeT<T> values; `check` may reject y's values first (integer division by zero).
+#ifndef TFMODEL_SRC_RUNTIME_KERNELS_CWISE_H_
+#define TFMODEL_SRC_RUNTIME_KERNELS_CWISE_H_
+
+#include <optional>
+#include <span>
+#include <string>
+#include <type_traits>
+
+#include "src/runtime/kernel.h"
+#include "src/runtime/kernels/broadcast.h"
+
+namespace tfmodel {
+
+// No data-dependent check.
+struct NoCheck {
+  template <typename T>
+  std::optional<std::string> operator()(std::span<const T>) const {
+    return std::nullopt;
+  }
+};
+
+// Integer division by zero is an error in TensorFlow (floats give inf/nan).
+struct NoIntZero {
+  template <typename T>
+  std::optional<std::string> operator()(std::span<const T> y) const {
+    if constexpr (std::is_integral_v<T>) {
+      for (T v : y) {
+        if (v == 0) return "Integer division by zero";
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+// x ** y for integers needs y >= 0.
+struct NoNegativeIntExponent {
+  template <typename T>
+  std::optional<std::string> operator()(std::span<const T> y) const {
+    if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
+      for (T v : y) {
+        if (v < 0) return "Integers to negative integer powers are not allowed";
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+// The common shapes, computed without building a Broadcast (a dozen small allocations, which
+// dominate small inference graphs): equal shapes, a single-element operand whose rank does not
+// exceed the other's, and y a vector along x's last dimension (a bias).
+enum class FastShapes { kNone, kSame, kScalarY, kScalarX, kRowY };
+
+inline FastShapes FastShapesOf(const Tensor& x, const Tensor& y) {
+  const Shape& xs = x.shape();
+  const Shape& ys = y.shape();
+  if (xs == ys) return FastShapes::kSame;
+  if (y.NumElements() == 1 && ys.rank() <= xs.rank()) return FastShapes::kScalarY;
+  if (x.NumElements() == 1 && xs.rank() <= ys.rank()) return FastShapes::kScalarX;
+  if (ys.rank() == 1 && xs.rank() >= 1 && xs.dim(xs.rank() - 1) == ys.dim(0)) {
+    return FastShapes::kRowY;
+  }
+  return FastShapes::kNone;
+}
+
+template <typename T, typename Out, typename F>
+void FastBinaryLoop(FastShapes kind, const T* x, const T* y, Out* o, int64_t n, int64_t row,
+                    F f) {
+  switch (kind) {
+    case FastShapes::kSame:
+      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(Load(x[i]), Load(y[i])));
+      break;
+    case FastShapes::kScalarY: {
+      const auto b = Load(y[0]);
+      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(Load(x[i]), b));
+      break;
+    }
+    case FastShapes::kScalarX: {
+      const auto a = Load(x[0]);
+      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(a, Load(y[i])));
+      break;
+    }
+    case FastShapes::kRowY:
+      for (int64_t r = 0; r < n; r += row) {
+        for (int64_t j = 0; j < row; ++j) o[r + j] = Store<Out>(f(Load(x[r + j]), Load(y[j])));
+      }
+      break;
+    case FastShapes::kNone:
+      break;
+  }
+}
+
+// out = f(x, y) with broadcasting; `check` inspects y (after the shapes were checked).
+template <typename T, typename Out, typename F, typename Check>
+KernelFn BinaryKernel(F f, Check check) {
+  return [f, check](KernelContext& c) -> Status {
+    const Tensor& x = c.input(0);
+    const Tensor& y = c.input(1);
+    const FastShapes fast = FastShapesOf(x, y);
+    if (fast != FastShapes::kNone) {
+      if (auto err = check(y.flat<T>())) return c.Error(StatusCode::kInvalidArgument, *err);
+      const Shape& shape = fast == FastShapes::kScalarX ? y.shape() : x.shape();
+      Result<Tensor> out = Tensor::AllocateUninitialized(CppToDataType<Out>(), shape);
+      if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
+      FastBinaryLoop<T, Out>(fast, x.flat<T>().data(), y.flat<T>().data(),
+                             out->flat<Out>().data(), out->NumElements(),
+                             y.shape().rank() == 1 ? y.shape().dim(0) : 1, f);
+      c.set_output(0, *std::move(out));
+      return Status::Ok();
+    }
+    TFM_ASSIGN_OR_RETURN(Broadcast b, Broadcast::Make({&x.shape(), &y.shape()}, c.node_name()));
+    if (auto err = check(y.flat<T>())) return c.Error(StatusCode::kInvalidArgument, *err);
+    Result<Tensor> out = Tensor::AllocateUninitialized(CppToDataType<Out>(), b.output_shape());
+    if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
+    BinaryLoop<T, Out>(b, x.flat<T>().data(), y.flat<T>().data(), out->flat<Out>().data(), f);
+    c.set_output(0, *out);
+    return Status::Ok();
+  };
+}
+
+// Plan-time part shared by every binary op: two inputs of dtype T (attr), one of `types`.
+template <bool kBoolOut, typename... Ts, typename F, typename Check = NoCheck>
+Result<Kernel> MakeBinary(const NodeInfo& n, TypeList<Ts...>, F f, Check check = {}) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  KernelFn fn;
+  bool ok = Dispatch<Ts...>(t, [&]<typename T>() {
+    if constexpr (kBoolOut) {
+      fn = BinaryKernel<T, bool>(f, check);
+    } else {
+      fn = BinaryKernel<T, T>(f, check);
+    }
+  });
+  if (!ok) return n.Unsupported(t);
+  return Kernel{{kBoolOut ? DataType::kBool : t}, std::move(fn)};
+}
+
+}  // namespace tfmodel
+
+#endif  // TFMODEL_SRC_RUNTIME_KERNELS_CWISE_H_
