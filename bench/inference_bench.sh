@@ -70,14 +70,14 @@ awk '
   { v[$1] = $2 }
   function r(a, b) { return (b in v && a in v && v[a] > 0) ? sprintf("%.2fx", v[b] / v[a]) : "n/a" }
   END {
-    print "== per call, median (us): tfmodel Model::Run | RunSignature | TF1 session.run | TF2 signature"
+    print "== per call, median (us), and inputs/s: tfmodel Model::Run | RunSignature | TF1 session.run | TF2 signature"
     split("linear mlp cnn", ms, " ")
     for (i = 1; i <= 3; ++i) for (b = 1; b <= 32; b += 31) {
       k = ms[i] "/b" b
-      printf "%-10s %9.1f %9.1f %10.1f %10.1f   TF1/tfmodel %7s  TF2/tfmodel %7s  thr %7s\n", k,
+      printf "%-10s %9.1f %9.1f %10.1f %10.1f   TF1/tfmodel %7s  TF2/tfmodel %7s   %9.0f vs %7.0f inputs/s\n", k,
         v["run_us/tfmodel/" k], v["sig_us/tfmodel/" k], v["run_us/tf1/" k], v["run_us/tf2/" k],
         r("run_us/tfmodel/" k, "run_us/tf1/" k), r("run_us/tfmodel/" k, "run_us/tf2/" k),
-        r("qps/tf1/" k, "qps/tfmodel/" k)
+        v["qps/tfmodel/" k], v["qps/tf1/" k]
       if ("check/tf1/" k in v) {
         d = v["check/tfmodel/" k] - v["check/tf1/" k]; if (d < 0) d = -d
         a = v["check/tf1/" k]; if (a < 0) a = -a
@@ -95,9 +95,13 @@ awk '
     }
     print ""
     print "== GEMM GFLOP/s: ours vs OpenBLAS sgemm (ratio = ours / OpenBLAS), kernel " v["gemm_kernel"]
+  }' "$results"
+awk '
+  { v[$1] = $2 }
+  END {
     for (key in v) if (key ~ /^gemm_gflops\/tfmodel\//) {
       s = substr(key, length("gemm_gflops/tfmodel/") + 1)
       printf "%-22s %8.1f vs %8.1f  %.2f\n", s, v[key], v["gemm_gflops/openblas/" s],
         v[key] / v["gemm_gflops/openblas/" s]
     }
-  }' "$results"
+  }' "$results" | sort -t x -k1,1n -k2,2n
