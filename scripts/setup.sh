@@ -14,7 +14,10 @@ done
 packages=(build-essential cmake ninja-build ccache pkg-config
           protobuf-compiler libprotobuf-dev libleveldb-dev libsnappy-dev
           libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev
-          python3 python3-venv hyperfine)
+          python3 python3-venv hyperfine
+          # bench/inference_bench.sh: OpenBLAS is its sgemm peer (the library does not link
+          # it), valgrind gives callgrind instruction counts, GNU time peak RSS.
+          libopenblas-dev valgrind time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,8 +7,8 @@
 //
 // GotoBLAS/BLIS structure: for each NC-wide column block and KC-deep slice, B is packed into
 // NR-wide strips; a 6 x NR micro kernel keeps the C tile in 12 vector registers over the KC loop,
-// reading 6 rows of A in place (packing A only pays when A is transposed: reading it in place was
-// 1.05-2.2x faster on every shape measured, 3x on Conv2D's skinny im2col products). With at most 96
+// reading 6 rows of A in place (packing A only pays when A is transposed: in place was as fast
+// within noise on square products, 3x faster on Conv2D's skinny im2col products). With at most 96
 // rows B's rows are also read in place (packing costs more than it saves), and with fewer than 6
 // rows (batch-1 inference) a GEMV-like kernel streams B. The kernels are compiled twice
 // (gemm_kernels.inc): AVX2+FMA (NR = 16 floats), chosen at run time when the CPU has it, and
