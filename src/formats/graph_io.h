@@ -53,6 +53,18 @@ struct AttrValue {
   } list;               // kList (any of the vectors may be filled)
 };
 
+// One-kind AttrValues, for code that builds nodes (the graph API, tests).
+AttrValue TypeAttr(DataType t);
+AttrValue IntAttr(int64_t v);
+AttrValue FloatAttr(float v);
+AttrValue BoolAttr(bool v);
+AttrValue StringAttr(std::string_view v);
+AttrValue ShapeAttr(const PartialShape& s);
+AttrValue TensorAttr(const Tensor& t);
+AttrValue IntListAttr(const std::vector<int64_t>& v);
+AttrValue TypeListAttr(const std::vector<DataType>& v);
+AttrValue StringListAttr(const std::vector<std::string>& v);
+
 struct NodeDefData {
   std::string name;
   std::string op;
