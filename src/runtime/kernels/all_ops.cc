@@ -29,6 +29,8 @@ void RegisterAllOps(OpRegistry& r) {
   RegisterCheckOps(r);
   RegisterConvGradOps(r);
   RegisterNnGradOps(r);
+  RegisterFunctionalOps(r);
+  RegisterListOps(r);
 }
 
 }  // namespace tfmodel
