@@ -102,6 +102,13 @@ Result<std::shared_ptr<const FunctionBody>> FunctionLibrary::Instantiate(
     return InvalidArgument("function '" + name + "' calls itself (" + chain + name +
                            "): tfmodel does not run recursive functions");
   }
+  // Each level of nesting is a level of C++ recursion here and when the body runs.
+  constexpr size_t kMaxDepth = 100;
+  if (in_progress_.size() >= kMaxDepth) {
+    return InvalidArgument("function '" + name + "' is nested more than " +
+                           std::to_string(kMaxDepth) + " calls deep (called from '" +
+                           in_progress_.back() + "')");
+  }
   in_progress_.push_back(name);
   auto body = BuildFunctionBody(*def, attrs, *this);
   in_progress_.pop_back();

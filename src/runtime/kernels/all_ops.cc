@@ -31,6 +31,8 @@ void RegisterAllOps(OpRegistry& r) {
   RegisterNnGradOps(r);
   RegisterFunctionalOps(r);
   RegisterListOps(r);
+  RegisterMathSpecialOps(r);
+  RegisterEinsumOps(r);
 }
 
 }  // namespace tfmodel
