@@ -5,7 +5,6 @@
 // Cases come from $TFMODEL_INTEROP_TF2_DIR (ctest sets it; interop_tf2_models_write fills it).
 // A missing variable or case is a failure, never a skip.
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -68,7 +67,6 @@ struct Row {
   std::string group, name, model;
   bool pass = false;
   Errors errors;
-  double millis = 0;
   std::string note;
 };
 
@@ -88,7 +86,6 @@ Row RunCase(const std::string& group, const fs::path& dir) {
   row.model = c.model;
   SCOPED_TRACE("case " + c.name + ": " + c.model);
   const int failures_before = testing::UnitTest::GetInstance()->failed_test_count();
-  const auto start = std::chrono::steady_clock::now();
   auto model = Model::Load(c.model, c.load);
   if (!model.ok()) {
     ADD_FAILURE() << model.status().ToString();
@@ -119,7 +116,6 @@ Row RunCase(const std::string& group, const fs::path& dir) {
       }
     }
   }
-  row.millis = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   row.pass = pass && testing::UnitTest::GetInstance()->failed_test_count() == failures_before;
   return row;
 }
@@ -144,14 +140,11 @@ void WriteCompatibility(const std::vector<Row>& rows) {
        "except lexci 1e-5 + 1e-4, "
        "zoo 1e-5 + 1e-4); other dtypes exactly. Max rel. error is |tfmodel - TF| / (|TF| + 0.01) "
        "over all outputs.\n\n"
-       "| group | model | result | max abs. error | max rel. error | load + run |\n"
-       "|---|---|---|---|---|---|\n";
+       "| group | model | result | max abs. error | max rel. error |\n"
+       "|---|---|---|---|---|\n";
   for (const Row& r : rows) {
     f << "| " << r.group << " | " << r.name << " | " << (r.pass ? "pass" : "**FAIL**") << " | "
-      << Sci(r.errors.abs) << " | " << Sci(r.errors.rel) << " | ";
-    char ms[32];
-    std::snprintf(ms, sizeof ms, "%.0f ms", r.millis);
-    f << ms << " |";
+      << Sci(r.errors.abs) << " | " << Sci(r.errors.rel) << " |";
     if (!r.note.empty()) f << " " << r.note.substr(0, 200);
     f << "\n";
   }
