@@ -11,7 +11,8 @@ std::string FingerprintData::Singleprint() const {
          std::to_string(saved_object_graph_hash) + "/" + std::to_string(checkpoint_hash);
 }
 
-Result<FingerprintData> ParseFingerprint(std::string_view bytes, const std::string& name_for_errors) {
+Result<FingerprintData> ParseFingerprint(std::string_view bytes,
+                                         const std::string& name_for_errors) {
   if (bytes.size() > (1 << 20)) {  // TensorFlow's are ~60 bytes
     return DataLoss(name_for_errors + " is " + std::to_string(bytes.size()) +
                     " bytes, too large for a FingerprintDef");

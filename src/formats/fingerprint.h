@@ -29,7 +29,8 @@ struct FingerprintData {
 
 // Reads and parses a fingerprint.pb; errors name the file.
 Result<FingerprintData> ReadFingerprint(const std::string& path);
-Result<FingerprintData> ParseFingerprint(std::string_view bytes, const std::string& name_for_errors);
+Result<FingerprintData> ParseFingerprint(std::string_view bytes,
+                                         const std::string& name_for_errors);
 
 }  // namespace tfmodel
 

@@ -32,19 +32,37 @@ void AppendShape(const PartialShape& s, std::string& out) { out += s.ToCliString
 void AppendAttrKey(const AttrValue& v, std::string& out) {
   using K = AttrValue::Kind;
   switch (v.kind) {
-    case K::kNone: out += "none"; break;
-    case K::kString: out += "s" + std::to_string(v.s.size()) + ":" + v.s; break;
-    case K::kInt: out += "i" + std::to_string(v.i); break;
-    case K::kFloat: out += "f" + std::to_string(v.f); break;
-    case K::kBool: out += v.b ? "true" : "false"; break;
-    case K::kType: out += "t" + std::to_string(static_cast<int>(v.type)); break;
-    case K::kShape: AppendShape(v.shape, out); break;
-    case K::kTensor:
-      out += "tensor(" + std::string(DataTypeName(v.tensor.dtype())) + v.tensor.shape().DebugString() +
-             v.tensor.DebugString(1 << 20) + ")";
+    case K::kNone:
+      out += "none";
       break;
-    case K::kFunc: AppendFunc(v.func, out); break;
-    case K::kPlaceholder: out += "$" + v.s; break;
+    case K::kString:
+      out += "s" + std::to_string(v.s.size()) + ":" + v.s;
+      break;
+    case K::kInt:
+      out += "i" + std::to_string(v.i);
+      break;
+    case K::kFloat:
+      out += "f" + std::to_string(v.f);
+      break;
+    case K::kBool:
+      out += v.b ? "true" : "false";
+      break;
+    case K::kType:
+      out += "t" + std::to_string(static_cast<int>(v.type));
+      break;
+    case K::kShape:
+      AppendShape(v.shape, out);
+      break;
+    case K::kTensor:
+      out += "tensor(" + std::string(DataTypeName(v.tensor.dtype())) +
+             v.tensor.shape().DebugString() + v.tensor.DebugString(1 << 20) + ")";
+      break;
+    case K::kFunc:
+      AppendFunc(v.func, out);
+      break;
+    case K::kPlaceholder:
+      out += "$" + v.s;
+      break;
     case K::kList: {
       out += "[";
       for (const auto& s : v.list.s) out += "s" + std::to_string(s.size()) + ":" + s + ",";
@@ -169,7 +187,8 @@ Kernel FunctionCallKernel(std::shared_ptr<const FunctionBody> body) {
                   std::vector<Tensor> rets;
                   Status s = body->Run(args, rets, c.resources(), c.thread_pool());
                   if (!s.ok()) return c.Error(s.code(), s.message());
-                  for (size_t i = 0; i < rets.size(); ++i) c.set_output(static_cast<int>(i), std::move(rets[i]));
+                  for (size_t i = 0; i < rets.size(); ++i)
+                    c.set_output(static_cast<int>(i), std::move(rets[i]));
                   return Status::Ok();
                 }};
 }
@@ -210,8 +229,10 @@ Result<Kernel> PlanFunctionOp(const NodeInfo& n) {
 bool TensorIsTrue(const Tensor& t) {
   if (t.shape().rank() != 0) return t.NumElements() > 0;
   switch (t.dtype()) {
-    case DataType::kString: return !t.flat<std::string>()[0].empty();
-    case DataType::kBool: return t.flat<bool>()[0];
+    case DataType::kString:
+      return !t.flat<std::string>()[0].empty();
+    case DataType::kBool:
+      return t.flat<bool>()[0];
     default:
       return DispatchPod(t.dtype(), false, [&](auto zero) {
         using T = decltype(zero);

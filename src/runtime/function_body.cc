@@ -57,7 +57,9 @@ Result<DataType> FunctionBodyBuilder::ArgType(const ArgDefData& a, const char* w
     return Unimplemented("function '" + def_.name + "': " + what + " '" + a.name +
                          "' is a list of tensors, which tfmodel's functions do not take");
   }
-  if (a.is_ref) return Unimplemented("function '" + def_.name + "': " + what + " '" + a.name + "' is a reference");
+  if (a.is_ref)
+    return Unimplemented("function '" + def_.name + "': " + what + " '" + a.name +
+                         "' is a reference");
   if (a.type != DataType::kInvalid) return a.type;
   auto it = attrs_.find(a.type_attr);
   if (a.type_attr.empty() || it == attrs_.end() || it->second.kind != AttrValue::Kind::kType) {
@@ -73,8 +75,8 @@ Result<AttrMap> FunctionBodyBuilder::Substitute(const NodeDefData& n) const {
     if (value.kind != AttrValue::Kind::kPlaceholder) continue;
     auto it = attrs_.find(value.s);
     if (it == attrs_.end()) {
-      return Fail("node '" + n.name + "' (op " + n.op + "): attr '" + key + "' is the placeholder $" +
-                  value.s + ", which the instantiation does not set");
+      return Fail("node '" + n.name + "' (op " + n.op + "): attr '" + key +
+                  "' is the placeholder $" + value.s + ", which the instantiation does not set");
     }
     value = it->second;
   }
@@ -119,7 +121,8 @@ Result<int> FunctionBodyBuilder::OutputIndex(const BodyNode& n, std::string_view
       offset += size;
     }
     if (!found) {
-      return Fail("node '" + d.name + "' (op " + d.op + ") has no output arg '" + std::string(arg) + "'");
+      return Fail("node '" + d.name + "' (op " + d.op + ") has no output arg '" + std::string(arg) +
+                  "'");
     }
   } else if (const FunctionDefData* f = lib_.Find(d.op); f != nullptr) {
     for (const ArgDefData& a : f->output_args) {
@@ -129,18 +132,21 @@ Result<int> FunctionBodyBuilder::OutputIndex(const BodyNode& n, std::string_view
       }
       ++offset;
     }
-    if (!found) return Fail("function '" + d.op + "' (node '" + d.name + "') has no output '" + std::string(arg) + "'");
+    if (!found)
+      return Fail("function '" + d.op + "' (node '" + d.name + "') has no output '" +
+                  std::string(arg) + "'");
   }
   // Otherwise a single output arg (or one list): the index is the flat index.
   return static_cast<int>(offset + index);
 }
 
-Result<FunctionBodyBuilder::Ref> FunctionBodyBuilder::ResolveInput(const std::string& input,
-                                                                   const std::string& node_name) const {
+Result<FunctionBodyBuilder::Ref> FunctionBodyBuilder::ResolveInput(
+    const std::string& input, const std::string& node_name) const {
   std::vector<std::string_view> parts;
   for (size_t start = 0;;) {
     size_t colon = input.find(':', start);
-    parts.push_back(std::string_view(input).substr(start, colon == std::string::npos ? colon : colon - start));
+    parts.push_back(
+        std::string_view(input).substr(start, colon == std::string::npos ? colon : colon - start));
     if (colon == std::string::npos) break;
     start = colon + 1;
   }
@@ -187,7 +193,8 @@ Status FunctionBodyBuilder::ParseNodes() {
         if (c != names_.end()) {
           n.controls.push_back(c->second);
         } else if (!args_.count(std::string_view(in).substr(1))) {
-          return Fail("node '" + n.def->name + "' has control input '" + in + "', which is not a node");
+          return Fail("node '" + n.def->name + "' has control input '" + in +
+                      "', which is not a node");
         }
         continue;
       }
@@ -279,7 +286,8 @@ Status FunctionBodyBuilder::PlanNode(BodyNode& n, FunctionBody& body) {
     const BodyNode& p = nodes_[r.node];
     if (r.index >= static_cast<int>(p.output_types.size())) {
       return Fail("node '" + d.name + "' reads output " + std::to_string(r.index) + " of node '" +
-                  p.def->name + "', which has " + std::to_string(p.output_types.size()) + " outputs");
+                  p.def->name + "', which has " + std::to_string(p.output_types.size()) +
+                  " outputs");
     }
     input_types.push_back(p.output_types[r.index]);
   }
@@ -338,7 +346,8 @@ Result<std::shared_ptr<const FunctionBody>> FunctionBodyBuilder::Build() {
     for (const Ref& r : nodes_[id].inputs) {
       step.inputs.push_back(source(r));
       if (!step.inputs.back().is_arg) {
-        last[step.inputs.back().index] = {nodes_[id].step, static_cast<int>(step.inputs.size()) - 1};
+        last[step.inputs.back().index] = {nodes_[id].step,
+                                          static_cast<int>(step.inputs.size()) - 1};
       }
     }
   }
@@ -375,7 +384,8 @@ Result<std::shared_ptr<const FunctionBody>> FunctionBodyBuilder::Build() {
   }
   for (FunctionBody::Step& step : body->steps_) {
     for (size_t k = 0; k < step.output_types.size(); ++k) {
-      if (uses[step.first_slot + k] == 0) step.unused_outputs.push_back(step.first_slot + static_cast<int>(k));
+      if (uses[step.first_slot + k] == 0)
+        step.unused_outputs.push_back(step.first_slot + static_cast<int>(k));
     }
   }
   return std::shared_ptr<const FunctionBody>(std::move(body));

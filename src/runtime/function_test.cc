@@ -50,7 +50,8 @@ AttrValue Shape0() {
   return v;
 }
 
-NodeDefData N(std::string name, std::string op, std::vector<std::string> inputs, AttrMap attrs = {}) {
+NodeDefData N(std::string name, std::string op, std::vector<std::string> inputs,
+              AttrMap attrs = {}) {
   return NodeDefData{std::move(name), std::move(op), std::move(inputs), "", std::move(attrs)};
 }
 NodeDefData Const(std::string name, Tensor t) {
@@ -63,11 +64,14 @@ NodeDefData Input(std::string name, DataType t = DataType::kFloat) {
 NodeDefData Call(std::string name, std::string f, std::vector<std::string> inputs,
                  std::vector<DataType> tin, std::vector<DataType> tout, AttrMap fattrs = {},
                  std::string op = "StatefulPartitionedCall") {
-  return N(std::move(name), std::move(op), std::move(inputs),
-           {{"f", Func(std::move(f), std::move(fattrs))}, {"Tin", Types(tin)}, {"Tout", Types(tout)}});
+  return N(
+      std::move(name), std::move(op), std::move(inputs),
+      {{"f", Func(std::move(f), std::move(fattrs))}, {"Tin", Types(tin)}, {"Tout", Types(tout)}});
 }
 
-ArgDefData Arg(std::string name, DataType t) { return ArgDefData{.name = std::move(name), .type = t}; }
+ArgDefData Arg(std::string name, DataType t) {
+  return ArgDefData{.name = std::move(name), .type = t};
+}
 ArgDefData ArgAttr(std::string name, std::string type_attr) {
   return ArgDefData{.name = std::move(name), .type_attr = std::move(type_attr)};
 }
@@ -136,7 +140,8 @@ TEST(Functions, InstantiatedOncePerNameAndAttrs) {
   auto missing = lib.Instantiate("scale", {});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("type attr 'T', which the instantiation does not set"),
-            std::string::npos) << missing.status().ToString();
+            std::string::npos)
+      << missing.status().ToString();
 }
 
 // bump(h) adds 1 to the variable behind handle h (a control return, off the data path) and
@@ -193,7 +198,8 @@ TEST(Functions, ConcurrentRunsShareBodiesAndVariables) {
 TEST(Functions, AMissingFunctionIsReportedAtLoadNamingNodeAndFunction) {
   GraphDefData g;
   g.functions = {Fn("outer", {Arg("a", kF)}, {Arg("b", kF)},
-                    {Call("inner_call", "nope", {"a"}, {kF}, {kF})}, {{"b", "inner_call:output:0"}})};
+                    {Call("inner_call", "nope", {"a"}, {kF}, {kF})},
+                    {{"b", "inner_call:output:0"}})};
   g.nodes = {Input("a"), Call("top", "outer", {"a"}, {kF}, {kF})};
   auto s = Make(g);
   ASSERT_FALSE(s.ok());
@@ -220,9 +226,9 @@ TEST(Functions, AnOpWithoutAKernelIsReportedAtLoadNamingFunctionNodeAndOp) {
 
 TEST(Functions, RecursionIsRejected) {
   GraphDefData g;
-  g.functions = {
-      Fn("f", {Arg("a", kF)}, {Arg("b", kF)}, {Call("c", "g", {"a"}, {kF}, {kF})}, {{"b", "c:output:0"}}),
-      Fn("g", {Arg("a", kF)}, {Arg("b", kF)}, {N("c", "f", {"a"})}, {{"b", "c:b:0"}})};
+  g.functions = {Fn("f", {Arg("a", kF)}, {Arg("b", kF)}, {Call("c", "g", {"a"}, {kF}, {kF})},
+                    {{"b", "c:output:0"}}),
+                 Fn("g", {Arg("a", kF)}, {Arg("b", kF)}, {N("c", "f", {"a"})}, {{"b", "c:b:0"}})};
   g.nodes = {Input("a"), Call("top", "f", {"a"}, {kF}, {kF})};
   auto s = Make(g);
   ASSERT_FALSE(s.ok());
@@ -239,8 +245,8 @@ TEST(Functions, NestingDepthIsBounded) {
     } else {
       nodes.push_back(N("c", "Identity", {"a"}, {{"T", Type(kF)}}));
     }
-    g.functions.push_back(Fn("f" + std::to_string(i), {Arg("a", kF)}, {Arg("b", kF)}, std::move(nodes),
-                             {{"b", "c:output:0"}}));
+    g.functions.push_back(Fn("f" + std::to_string(i), {Arg("a", kF)}, {Arg("b", kF)},
+                             std::move(nodes), {{"b", "c:output:0"}}));
   }
   g.nodes = {Input("a"), Call("top", "f0", {"a"}, {kF}, {kF})};
   auto s = Make(g);
@@ -257,17 +263,19 @@ TEST(Functions, DtypeMismatchesAreLoadErrors) {
   auto s = Make(g);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("input 0 is int32, but function 'scale' takes float32"),
-            std::string::npos) << s.status().ToString();
+            std::string::npos)
+      << s.status().ToString();
 }
 
 TEST(Functions, RunTimeErrorsNameTheFunctionAndNode) {
   GraphDefData g;
   std::vector<int32_t> idx{5};
-  g.functions = {Fn("pick", {Arg("x", kF)}, {Arg("y", kF)},
-                    {Const("i", Tensor::FromVector<int32_t>(idx, Shape{1})), Const("axis", Tensor::Scalar(0)),
-                     N("gather", "GatherV2", {"x", "i:output:0", "axis:output:0"},
-                       {{"Tparams", Type(kF)}, {"Tindices", Type(kI)}, {"Taxis", Type(kI)}})},
-                    {{"y", "gather:output:0"}})};
+  g.functions = {
+      Fn("pick", {Arg("x", kF)}, {Arg("y", kF)},
+         {Const("i", Tensor::FromVector<int32_t>(idx, Shape{1})), Const("axis", Tensor::Scalar(0)),
+          N("gather", "GatherV2", {"x", "i:output:0", "axis:output:0"},
+            {{"Tparams", Type(kF)}, {"Tindices", Type(kI)}, {"Taxis", Type(kI)}})},
+         {{"y", "gather:output:0"}})};
   g.nodes = {Input("x"), Call("top", "pick", {"x"}, {kF}, {kF})};
   auto s = Make(g);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -284,13 +292,17 @@ TEST(Functions, RunTimeErrorsNameTheFunctionAndNode) {
 TEST(ControlFlow, IfAndCaseRunTheChosenBranch) {
   GraphDefData g;
   auto unary = [](std::string name, std::string op) {
-    return Fn(name, {Arg("x", kF)}, {Arg("y", kF)}, {N("op", op, {"x"}, {{"T", Type(kF)}})}, {{"y", "op:y:0"}});
+    return Fn(name, {Arg("x", kF)}, {Arg("y", kF)}, {N("op", op, {"x"}, {{"T", Type(kF)}})},
+              {{"y", "op:y:0"}});
   };
   g.functions = {unary("neg", "Neg"), unary("square", "Square"), unary("exp", "Exp")};
   g.nodes = {Input("p", DataType::kBool), Input("k", kI), Input("x"),
              N("if", "StatelessIf", {"p", "x"},
-               {{"Tcond", Type(DataType::kBool)}, {"Tin", Types({kF})}, {"Tout", Types({kF})},
-                {"then_branch", Func("neg")}, {"else_branch", Func("square")}}),
+               {{"Tcond", Type(DataType::kBool)},
+                {"Tin", Types({kF})},
+                {"Tout", Types({kF})},
+                {"then_branch", Func("neg")},
+                {"else_branch", Func("square")}}),
              N("case", "Case", {"k", "x"}, {{"Tin", Types({kF})}, {"Tout", Types({kF})}})};
   AttrValue branches;
   branches.kind = AttrValue::Kind::kList;
@@ -300,13 +312,15 @@ TEST(ControlFlow, IfAndCaseRunTheChosenBranch) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   std::vector<Tensor> out;
   auto run = [&](bool p, int k) {
-    EXPECT_TRUE((*s)->Run({{"p", Tensor::Scalar(p)}, {"k", Tensor::Scalar(k)}, {"x", Tensor::Scalar(3.0f)}},
-                          {"if:0", "case:0"}, {}, &out).ok());
+    EXPECT_TRUE(
+        (*s)->Run({{"p", Tensor::Scalar(p)}, {"k", Tensor::Scalar(k)}, {"x", Tensor::Scalar(3.0f)}},
+                  {"if:0", "case:0"}, {}, &out)
+            .ok());
     return std::pair(Scalar(out[0]), Scalar(out[1]));
   };
   EXPECT_EQ(run(true, 0), std::pair(-3.0f, -3.0f));
   EXPECT_EQ(run(false, 1), std::pair(9.0f, 9.0f));
-  EXPECT_EQ(run(false, 7).second, std::exp(3.0f));   // out of range: the last branch
+  EXPECT_EQ(run(false, 7).second, std::exp(3.0f));  // out of range: the last branch
   EXPECT_EQ(run(false, -1).second, std::exp(3.0f));
 }
 
@@ -316,8 +330,9 @@ GraphDefData WhileGraph() {
   const DataType kV = DataType::kVariant;
   std::vector<int32_t> shape{2};
   g.functions = {
-      Fn("cond", {Arg("i", kI), Arg("n", kI), Arg("x", kF), Arg("acc", kV)}, {Arg("go", DataType::kBool)},
-         {N("less", "Less", {"i", "n"}, {{"T", Type(kI)}})}, {{"go", "less:z:0"}}),
+      Fn("cond", {Arg("i", kI), Arg("n", kI), Arg("x", kF), Arg("acc", kV)},
+         {Arg("go", DataType::kBool)}, {N("less", "Less", {"i", "n"}, {{"T", Type(kI)}})},
+         {{"go", "less:z:0"}}),
       Fn("body", {Arg("i", kI), Arg("n", kI), Arg("x", kF), Arg("acc", kV)},
          {Arg("i2", kI), Arg("n2", kI), Arg("x2", kF), Arg("acc2", kV)},
          {Const("one_i", Tensor::Scalar(1)), Const("one_f", Tensor::Scalar(1.0f)),
@@ -326,8 +341,13 @@ GraphDefData WhileGraph() {
           N("set", "TensorListSetItem", {"acc", "i", "xi:z:0"}, {{"element_dtype", Type(kF)}}),
           N("x_next", "AddV2", {"x", "one_f:output:0"}, {{"T", Type(kF)}}),
           N("i_next", "AddV2", {"i", "one_i:output:0"}, {{"T", Type(kI)}})},
-         {{"i2", "i_next:z:0"}, {"n2", "n"}, {"x2", "x_next:z:0"}, {"acc2", "set:output_handle:0"}})};
-  g.nodes = {Input("n", kI), Input("x"), Const("zero", Tensor::Scalar(0)),
+         {{"i2", "i_next:z:0"},
+          {"n2", "n"},
+          {"x2", "x_next:z:0"},
+          {"acc2", "set:output_handle:0"}})};
+  g.nodes = {Input("n", kI),
+             Input("x"),
+             Const("zero", Tensor::Scalar(0)),
              Const("shape", Tensor::FromVector<int32_t>(shape, Shape{1})),
              N("reserve", "TensorListReserve", {"shape", "n"},
                {{"element_dtype", Type(kF)}, {"shape_type", Type(kI)}}),
@@ -344,7 +364,8 @@ TEST(ControlFlow, WhileLoopFillsATensorList) {
   std::vector<float> x{1, 2};
   std::vector<Tensor> out;
   ASSERT_TRUE((*s)->Run({{"n", Tensor::Scalar(3)}, {"x", Tensor::FromVector<float>(x, Shape{2})}},
-                        {"loop:0", "loop:2", "stack:0", "length:0"}, {}, &out).ok());
+                        {"loop:0", "loop:2", "stack:0", "length:0"}, {}, &out)
+                  .ok());
   EXPECT_EQ(out[0].flat<int32_t>()[0], 3);
   EXPECT_EQ(out[1].flat<float>()[0], 4.0f);  // x + 3
   ASSERT_EQ(out[2].shape(), (Shape{3, 2}));
@@ -354,7 +375,8 @@ TEST(ControlFlow, WhileLoopFillsATensorList) {
   EXPECT_EQ(out[3].flat<int32_t>()[0], 3);
   // Zero iterations: the list stays unset and stacks to an empty [0, 2].
   ASSERT_TRUE((*s)->Run({{"n", Tensor::Scalar(0)}, {"x", Tensor::FromVector<float>(x, Shape{2})}},
-                        {"stack:0"}, {}, &out).ok());
+                        {"stack:0"}, {}, &out)
+                  .ok());
   EXPECT_EQ(out[0].shape(), (Shape{0, 2}));
 }
 
@@ -366,8 +388,10 @@ TEST(ControlFlow, TensorListErrorsAreErrors) {
   Status r = (*s)->Run({{"n", Tensor::Scalar(2)}, {"x", Tensor::FromVector<float>(x, Shape{3})}},
                        {"stack:0"}, {}, &out);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.message().find("does not fit the list's element shape"), std::string::npos) << r.ToString();
-  r = (*s)->Run({{"n", Tensor::Scalar(-1)}, {"x", Tensor::FromVector<float>(x, Shape{3})}}, {"stack:0"}, {}, &out);
+  EXPECT_NE(r.message().find("does not fit the list's element shape"), std::string::npos)
+      << r.ToString();
+  r = (*s)->Run({{"n", Tensor::Scalar(-1)}, {"x", Tensor::FromVector<float>(x, Shape{3})}},
+                {"stack:0"}, {}, &out);
   EXPECT_FALSE(r.ok());
 }
 
@@ -376,7 +400,8 @@ TEST(ControlFlow, TruthValues) {
   EXPECT_FALSE(TensorIsTrue(Tensor::Scalar(0)));
   EXPECT_FALSE(TensorIsTrue(Tensor::Strings({""}).Reshaped(Shape{}).value()));
   std::vector<int32_t> zeros{0, 0};
-  EXPECT_TRUE(TensorIsTrue(Tensor::FromVector<int32_t>(zeros, Shape{2})));  // non-scalar: has elements
+  EXPECT_TRUE(
+      TensorIsTrue(Tensor::FromVector<int32_t>(zeros, Shape{2})));  // non-scalar: has elements
   EXPECT_FALSE(TensorIsTrue(Tensor::Allocate(kF, Shape{0}).value()));
 }
 

@@ -64,7 +64,8 @@ TEST(Tf2BadInput, TheUntouchedCopyLoads) {
   const std::string dir = EditedCopy("tf2_ok", [](MetaGraphData&) {});
   auto m = Model::Load(dir);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  auto y = (*m)->RunSignature("serving_default", {{"x", Tensor::FromVector<float>(std::vector<float>{4}, Shape{1})}});
+  auto y = (*m)->RunSignature("serving_default",
+                              {{"x", Tensor::FromVector<float>(std::vector<float>{4}, Shape{1})}});
   ASSERT_TRUE(y.ok()) << y.status().ToString();
   EXPECT_EQ(y->at("y").flat<float>()[0], 4.0f);
 }
@@ -73,11 +74,13 @@ TEST(Tf2BadInput, ACallToAMissingFunctionFailsTheLoad) {
   const std::string dir = EditedCopy("tf2_missing_fn", [](MetaGraphData& mg) {
     // serving_default's wrapper calls the traced function: point that call elsewhere.
     FunctionDefData* wrapper = FindFunction(mg, "__inference_signature_wrapper_predict");
-    FindNode(wrapper->nodes, "StatefulPartitionedCall")->attrs.at("f").func.name = "__inference_gone_1";
+    FindNode(wrapper->nodes, "StatefulPartitionedCall")->attrs.at("f").func.name =
+        "__inference_gone_1";
   });
   auto m = Model::Load(dir);
-  EXPECT_TRUE(Mentions(m.status(), {dir, "'StatefulPartitionedCall_5'", "__inference_signature_wrapper_predict",
-                                    "function '__inference_gone_1' is not in the graph's function library"}));
+  EXPECT_TRUE(Mentions(m.status(),
+                       {dir, "'StatefulPartitionedCall_5'", "__inference_signature_wrapper_predict",
+                        "function '__inference_gone_1' is not in the graph's function library"}));
   EXPECT_EQ(m.status().code(), StatusCode::kNotFound);
 }
 
@@ -86,7 +89,8 @@ TEST(Tf2BadInput, AnOpWithoutAKernelInAFunctionFailsTheLoad) {
     FindNode(FindFunction(mg, "__inference_predict")->nodes, "Mul")->op = "MulButDifferent";
   });
   auto m = Model::Load(dir);
-  EXPECT_TRUE(Mentions(m.status(), {dir, "function '__inference_predict", "node 'Mul'", "op 'MulButDifferent'"}));
+  EXPECT_TRUE(Mentions(
+      m.status(), {dir, "function '__inference_predict", "node 'Mul'", "op 'MulButDifferent'"}));
   EXPECT_EQ(m.status().code(), StatusCode::kUnimplemented);
 }
 
@@ -114,16 +118,20 @@ TEST(Tf2BadInput, AVariableMissingFromTheCheckpointFailsTheLoad) {
 TEST(Tf2BadInput, SignatureInputsOfTheWrongDtypeOrName) {
   auto m = Model::Load(kModel.string());
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  auto bad = (*m)->RunSignature("serving_default", {{"x", Tensor::FromVector<int32_t>(std::vector<int32_t>{2}, Shape{1})}});
+  auto bad = (*m)->RunSignature(
+      "serving_default", {{"x", Tensor::FromVector<int32_t>(std::vector<int32_t>{2}, Shape{1})}});
   EXPECT_TRUE(Mentions(bad.status(), {"input 'x'", "'serving_default'", "float32", "int32"}));
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
-  auto unknown = (*m)->RunSignature("serving_default", {{"serving_default_x", Tensor::Scalar(1.0f)}});
+  auto unknown =
+      (*m)->RunSignature("serving_default", {{"serving_default_x", Tensor::Scalar(1.0f)}});
   EXPECT_TRUE(Mentions(unknown.status(), {"no input 'serving_default_x'", "(inputs: x)"}));
   // A string signature fed floats.
-  auto str = (*m)->RunSignature("regress_x_to_y", {{"inputs", Tensor::FromVector<float>(std::vector<float>{1}, Shape{1})}});
+  auto str = (*m)->RunSignature(
+      "regress_x_to_y", {{"inputs", Tensor::FromVector<float>(std::vector<float>{1}, Shape{1})}});
   EXPECT_TRUE(Mentions(str.status(), {"input 'inputs'", "string", "float32"}));
   // A malformed tf.Example reaches ParseExampleV2 inside a function: an error naming it.
-  auto garbage = (*m)->RunSignature("regress_x_to_y", {{"inputs", Tensor::Strings({"\xff\xfe not a proto"})}});
+  auto garbage =
+      (*m)->RunSignature("regress_x_to_y", {{"inputs", Tensor::Strings({"\xff\xfe not a proto"})}});
   EXPECT_TRUE(Mentions(garbage.status(), {"function '__inference_regress_xy", "ParseExample"}));
 }
 

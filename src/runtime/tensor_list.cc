@@ -5,7 +5,8 @@ namespace tfmodel {
 
 std::string TensorList::DebugString() const {
   return "TensorList of " + std::to_string(tensors.size()) + " " +
-         std::string(DataTypeName(element_dtype)) + " elements, shape " + element_shape.ToCliString();
+         std::string(DataTypeName(element_dtype)) + " elements, shape " +
+         element_shape.ToCliString();
 }
 
 Tensor TensorList::Wrap(std::shared_ptr<const TensorList> list) {
@@ -50,8 +51,9 @@ Result<PartialShape> ShapeFromTensor(const KernelContext& c, const Tensor& t) {
   TFM_ASSIGN_OR_RETURN(std::vector<int64_t> d, dims());
   if (t.shape().rank() == 0) {
     if (d[0] != -1) {
-      return c.Error(StatusCode::kInvalidArgument,
-                     "a scalar element_shape must be -1 (unknown rank), got " + std::to_string(d[0]));
+      return c.Error(
+          StatusCode::kInvalidArgument,
+          "a scalar element_shape must be -1 (unknown rank), got " + std::to_string(d[0]));
     }
     return PartialShape::Unknown();
   }
@@ -59,7 +61,8 @@ Result<PartialShape> ShapeFromTensor(const KernelContext& c, const Tensor& t) {
     return c.Error(StatusCode::kInvalidArgument, "element_shape must be a scalar or a vector");
   }
   for (int64_t& x : d) {
-    if (x < -1) return c.Error(StatusCode::kInvalidArgument, "element_shape has a dimension below -1");
+    if (x < -1)
+      return c.Error(StatusCode::kInvalidArgument, "element_shape has a dimension below -1");
   }
   return PartialShape{false, d};
 }

@@ -29,10 +29,14 @@ struct TensorList final : VariantValue {
   static Tensor Wrap(std::shared_ptr<const TensorList> list);
 
   DataType element_dtype;
-  PartialShape element_shape;   // what every element must be compatible with
+  PartialShape element_shape;     // what every element must be compatible with
   int64_t max_num_elements = -1;  // -1: unbounded
-  std::vector<Tensor> tensors;  // DT_INVALID: an element not set yet
+  std::vector<Tensor> tensors;    // DT_INVALID: an element not set yet
 };
+
+// Lists are sized by data (TensorListReserve's num_elements, a tensor's first dim): a list may
+// hold at most this many elements (a slot per element is allocated up front).
+inline constexpr int64_t kMaxListElements = int64_t{1} << 24;
 
 // The list held by input `i` (a scalar variant tensor holding a TensorList of `dtype`); errors
 // name the node.

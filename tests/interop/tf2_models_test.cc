@@ -51,7 +51,10 @@ Errors MaxErrors(const Tensor& got, const Tensor& want) {
     auto w = want.flat<T>();
     for (size_t i = 0; i < w.size(); ++i) {
       double d = std::fabs(static_cast<double>(g[i]) - static_cast<double>(w[i]));
-      if (std::isnan(d)) d = std::isnan(static_cast<double>(g[i])) && std::isnan(static_cast<double>(w[i])) ? 0 : INFINITY;
+      if (std::isnan(d))
+        d = std::isnan(static_cast<double>(g[i])) && std::isnan(static_cast<double>(w[i]))
+                ? 0
+                : INFINITY;
       e.abs = std::max(e.abs, d);
       e.rel = std::max(e.rel, d / (std::fabs(static_cast<double>(w[i])) + 0.01));
     }
@@ -151,20 +154,33 @@ void WriteCompatibility(const std::vector<Row>& rows) {
 }
 
 TEST(Tf2Models, CasesArePresent) {
-  ASSERT_FALSE(Root().empty()) << kEnvVar << " is not set: it must name the directory "
-                                             "tf2_models.py filled (ctest -L interop sets it)";
+  ASSERT_FALSE(Root().empty()) << kEnvVar
+                               << " is not set: it must name the directory "
+                                  "tf2_models.py filled (ctest -L interop sets it)";
   std::set<std::string> have;
   for (const char* g : {"corpus", "zoo"}) {
     for (const fs::path& d : Cases(g)) have.insert(std::string(g) + "/" + d.filename().string());
   }
-  for (const char* want :
-       {"corpus/half_plus_two_tf2", "corpus/rust_regression_savedmodel",
-        "corpus/rust_keras_single_input", "corpus/rust_keras_multiple_inputs",
-        "corpus/cppflow_load_model", "corpus/cppflow_multi_input_output", "corpus/cppflow_lexci",
-        "corpus/java_python_tf_function", "corpus/tfnet_simple_model",
-        "corpus/tfnet_python_func_model", "corpus/tfnet_lstm_from_sequential",
-        "corpus/tfnet_leak_test_model", "zoo/mlp", "zoo/cnn", "zoo/mobilenet_v2", "zoo/resnet50",
-        "zoo/text_lstm", "zoo/gru", "zoo/transformer", "zoo/tf_module"}) {
+  for (const char* want : {"corpus/half_plus_two_tf2",
+                           "corpus/rust_regression_savedmodel",
+                           "corpus/rust_keras_single_input",
+                           "corpus/rust_keras_multiple_inputs",
+                           "corpus/cppflow_load_model",
+                           "corpus/cppflow_multi_input_output",
+                           "corpus/cppflow_lexci",
+                           "corpus/java_python_tf_function",
+                           "corpus/tfnet_simple_model",
+                           "corpus/tfnet_python_func_model",
+                           "corpus/tfnet_lstm_from_sequential",
+                           "corpus/tfnet_leak_test_model",
+                           "zoo/mlp",
+                           "zoo/cnn",
+                           "zoo/mobilenet_v2",
+                           "zoo/resnet50",
+                           "zoo/text_lstm",
+                           "zoo/gru",
+                           "zoo/transformer",
+                           "zoo/tf_module"}) {
     EXPECT_TRUE(have.count(want)) << "case " << want << " missing under " << Root();
   }
 }
@@ -242,8 +258,9 @@ TEST(Tf2Stated, CppflowLoadModelOnes) {
 TEST(Tf2Stated, CppflowMultiInputOutput) {
   auto m = LoadCorpus("cppflow/examples/multi_input_output/model");
   ASSERT_TRUE(m);
-  auto out = m->RunSignature("serving_default", {{"my_input_1", Floats(std::vector<float>(5, 1), Shape{1, 5})},
-                                                 {"my_input_2", Floats(std::vector<float>(5, -1), Shape{1, 5})}});
+  auto out = m->RunSignature("serving_default",
+                             {{"my_input_1", Floats(std::vector<float>(5, 1), Shape{1, 5})},
+                              {"my_input_2", Floats(std::vector<float>(5, -1), Shape{1, 5})}});
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_NEAR(out->at("my_outputs_1").flat<float>()[0], 0.5527571f, 1e-6);
   EXPECT_NEAR(out->at("my_outputs_2").flat<float>()[0], 0.4889577f, 1e-6);
@@ -284,10 +301,12 @@ TEST(Tf2Stated, ConcurrentRunsAgree) {
   EXPECT_EQ(mismatches.load(), 0);
 }
 
-// ---- The CLI on TF2 SavedModels -------------------------------------------------------------------
+// ---- The CLI on TF2 SavedModels
+// -------------------------------------------------------------------
 
 TEST(Tf2Cli, RunUsesSignatureKeysAndDefaults) {
-  const std::string dir = (kCorpus / kServing / "saved_model_half_plus_two_tf2_cpu/00000123").string();
+  const std::string dir =
+      (kCorpus / kServing / "saved_model_half_plus_two_tf2_cpu/00000123").string();
   CliRun r = Exec("run '" + dir + "' --signature_def serving_default --input_exprs 'x=[2.0]'");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out, "Result for output key y:\n[3.]\n");
@@ -299,16 +318,19 @@ TEST(Tf2Cli, RunUsesSignatureKeysAndDefaults) {
 }
 
 TEST(Tf2Cli, ShowPrintsTheFingerprintAndNotesKerasMetadata) {
-  const std::string dir = (kCorpus / kServing / "saved_model_half_plus_two_tf2_cpu/00000123").string();
+  const std::string dir =
+      (kCorpus / kServing / "saved_model_half_plus_two_tf2_cpu/00000123").string();
   CliRun r = Exec("show '" + dir + "' --all");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("The SavedModel fingerprint (fingerprint.pb):\n  saved_model_checksum: "),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("  singleprint: "), std::string::npos) << r.out;
   const std::string keras = (kCorpus / "tensorflow-net/Assets/lstm_from_sequential").string();
   CliRun k = Exec("show '" + keras + "'");
   ASSERT_EQ(k.code, 0) << k.out;
-  EXPECT_NE(k.out.find("tfmodel: ignoring " + keras + "/keras_metadata.pb"), std::string::npos) << k.out;
+  EXPECT_NE(k.out.find("tfmodel: ignoring " + keras + "/keras_metadata.pb"), std::string::npos)
+      << k.out;
 }
 
 }  // namespace

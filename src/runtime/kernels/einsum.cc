@@ -41,7 +41,8 @@ Result<Equation> ParseEquation(const NodeInfo& n, const std::string& eq, int num
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
       if (s.compare(i, 3, "...") == 0) {
-        if (out.find(kEllipsis) != std::string::npos) return n.Error("two ellipses in '" + eq + "'");
+        if (out.find(kEllipsis) != std::string::npos)
+          return n.Error("two ellipses in '" + eq + "'");
         out += kEllipsis;
         i += 2;
       } else if (std::isalpha(static_cast<unsigned char>(s[i]))) {
@@ -58,7 +59,9 @@ Result<Equation> ParseEquation(const NodeInfo& n, const std::string& eq, int num
   };
   for (size_t start = 0;;) {
     size_t comma = lhs.find(',', start);
-    TFM_ASSIGN_OR_RETURN(std::string in, labels(lhs.substr(start, comma == std::string::npos ? comma : comma - start)));
+    TFM_ASSIGN_OR_RETURN(
+        std::string in,
+        labels(lhs.substr(start, comma == std::string::npos ? comma : comma - start)));
     e.inputs.push_back(in);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -76,7 +79,8 @@ Result<Equation> ParseEquation(const NodeInfo& n, const std::string& eq, int num
   for (char ch : e.output) {
     bool found = false;
     for (const std::string& in : e.inputs) found |= in.find(ch) != std::string::npos;
-    if (!found) return n.Error("output label '" + std::string(1, ch) + "' of '" + eq + "' is in no operand");
+    if (!found)
+      return n.Error("output label '" + std::string(1, ch) + "' of '" + eq + "' is in no operand");
   }
   return e;
 }
@@ -99,7 +103,8 @@ Result<Expanded> Expand(const KernelContext& c, const Equation& e) {
     const int named = static_cast<int>(in.size()) - (has ? 1 : 0);
     if (has ? s.rank() < named : s.rank() != named) {
       return c.Error(StatusCode::kInvalidArgument, "operand " + std::to_string(i) + " has shape " +
-                                                       s.DebugString() + ", which does not match '" + in + "'");
+                                                       s.DebugString() +
+                                                       ", which does not match '" + in + "'");
     }
     std::vector<int> labels;
     int dim = 0;
@@ -107,7 +112,8 @@ Result<Expanded> Expand(const KernelContext& c, const Equation& e) {
       if (ch == kEllipsis) {
         const int r = s.rank() - named;
         if (ellipsis_rank >= 0 && ellipsis_rank != r) {
-          return c.Error(StatusCode::kUnimplemented, "the ellipsis covers different ranks in the operands");
+          return c.Error(StatusCode::kUnimplemented,
+                         "the ellipsis covers different ranks in the operands");
         }
         ellipsis_rank = r;
         for (int k = 0; k < r; ++k) labels.push_back(128 + k);
@@ -137,7 +143,9 @@ Result<Expanded> Expand(const KernelContext& c, const Equation& e) {
   return x;
 }
 
-bool Has(const std::vector<int>& v, int label) { return std::find(v.begin(), v.end(), label) != v.end(); }
+bool Has(const std::vector<int>& v, int label) {
+  return std::find(v.begin(), v.end(), label) != v.end();
+}
 
 // `in` (labels `from`) transposed to the labels `keep` followed by `sum`, with the `sum` dims
 // summed away: a row-major array over `keep`.
@@ -216,15 +224,18 @@ Status EinsumKernel(KernelContext& c, const Equation& eq) {
     for (int l : labels) p *= x.size.at(l);
     return p;
   };
-  std::vector<T> av = Arrange(c.input(0).flat<T>().data(), a, concat({&batch, &free_a, &contract}), sum_a, x.size);
-  std::vector<T> bv = Arrange(c.input(1).flat<T>().data(), b, concat({&batch, &contract, &free_b}), sum_b, x.size);
-  const int64_t nb = product(batch), m = product(free_a), k = product(contract), n = product(free_b);
+  std::vector<T> av =
+      Arrange(c.input(0).flat<T>().data(), a, concat({&batch, &free_a, &contract}), sum_a, x.size);
+  std::vector<T> bv =
+      Arrange(c.input(1).flat<T>().data(), b, concat({&batch, &contract, &free_b}), sum_b, x.size);
+  const int64_t nb = product(batch), m = product(free_a), k = product(contract),
+                n = product(free_b);
   const std::vector<int> result_labels = concat({&batch, &free_a, &free_b});
   std::vector<T> result(static_cast<size_t>(nb * m * n), T{0});
   if (k > 0) {
     for (int64_t i = 0; i < nb; ++i) {
-      gemm::Gemm<T>(av.data() + i * m * k, bv.data() + i * k * n, result.data() + i * m * n, m, k, n,
-                    c.thread_pool());
+      gemm::Gemm<T>(av.data() + i * m * k, bv.data() + i * k * n, result.data() + i * m * n, m, k,
+                    n, c.thread_pool());
     }
   }
   std::vector<T> r = Arrange(result.data(), result_labels, out_labels, {}, x.size);

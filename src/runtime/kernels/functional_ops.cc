@@ -38,10 +38,12 @@ Status CheckOutputTypes(const NodeInfo& n, const FunctionBody& body, const char*
   if (v == nullptr) return Status::Ok();
   if (v->list.type != body.ret_types()) {
     std::string want, got;
-    for (DataType t : v->list.type) want += (want.empty() ? "" : ", ") + std::string(DataTypeName(t));
-    for (DataType t : body.ret_types()) got += (got.empty() ? "" : ", ") + std::string(DataTypeName(t));
-    return n.Error("attr " + std::string(attr) + " is [" + want + "], but function '" + body.name() +
-                   "' returns [" + got + "]");
+    for (DataType t : v->list.type)
+      want += (want.empty() ? "" : ", ") + std::string(DataTypeName(t));
+    for (DataType t : body.ret_types())
+      got += (got.empty() ? "" : ", ") + std::string(DataTypeName(t));
+    return n.Error("attr " + std::string(attr) + " is [" + want + "], but function '" +
+                   body.name() + "' returns [" + got + "]");
   }
   return Status::Ok();
 }
@@ -78,8 +80,7 @@ Result<Kernel> If(const NodeInfo& n) {
   for (const char* attr : {"then_branch", "else_branch"}) {
     TFM_ASSIGN_OR_RETURN(FuncAttr f, FuncAttrOf(n, attr));
     TFM_ASSIGN_OR_RETURN(BodyPtr body, InstantiateFor(n, f));
-    TFM_RETURN_IF_ERROR(
-        CheckCallTypes(n, *body, std::span(n.input_types()).subspan(1)));
+    TFM_RETURN_IF_ERROR(CheckCallTypes(n, *body, std::span(n.input_types()).subspan(1)));
     TFM_RETURN_IF_ERROR(CheckOutputTypes(n, *body, "Tout"));
     branches.push_back(std::move(body));
   }
@@ -119,8 +120,9 @@ Result<Kernel> Case(const NodeInfo& n) {
   return Kernel{branches[0]->ret_types(), [branches](KernelContext& c) -> Status {
                   const Tensor& index = c.input(0);
                   if (index.NumElements() != 1) {
-                    return c.Error(StatusCode::kInvalidArgument, "branch_index must be a scalar, got shape " +
-                                                                     index.shape().DebugString());
+                    return c.Error(
+                        StatusCode::kInvalidArgument,
+                        "branch_index must be a scalar, got shape " + index.shape().DebugString());
                   }
                   int32_t i = index.flat<int32_t>()[0];
                   const int last = static_cast<int>(branches.size()) - 1;

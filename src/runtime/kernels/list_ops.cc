@@ -53,10 +53,10 @@ Result<Tensor> ElementOrZeros(const KernelContext& c, const TensorList& list, in
   auto merged = MergeShapes(list.element_shape, shape);
   if (!merged.ok()) return c.Error(StatusCode::kInvalidArgument, merged.status().message());
   if (!merged->IsFullyDefined()) {
-    return c.Error(StatusCode::kInvalidArgument,
-                   "element " + std::to_string(index) +
-                       " of the list was never set and its shape " + merged->ToCliString() +
-                       " is not fully defined");
+    return c.Error(StatusCode::kInvalidArgument, "element " + std::to_string(index) +
+                                                     " of the list was never set and its shape " +
+                                                     merged->ToCliString() +
+                                                     " is not fully defined");
   }
   TFM_ASSIGN_OR_RETURN(Tensor z, Alloc(list.element_dtype, merged->dims));
   return z;
@@ -88,9 +88,11 @@ Result<Kernel> TensorListReserve(const NodeInfo& n) {
                   TFM_ASSIGN_OR_RETURN(PartialShape shape, ShapeFromTensor(c, c.input(0)));
                   TFM_ASSIGN_OR_RETURN(int64_t count, ReadScalarInt(c.input(1), "num_elements"));
                   // Like tensors, a list's size comes from data: bound it.
-                  if (count < 0 || count > (int64_t{1} << 31)) {
+                  if (count < 0 || count > kMaxListElements) {
                     return c.Error(StatusCode::kInvalidArgument,
-                                   "num_elements must be in [0, 2^31], got " + std::to_string(count));
+                                   "num_elements must be in [0, " +
+                                       std::to_string(kMaxListElements) + "], got " +
+                                       std::to_string(count));
                   }
                   auto list = std::make_shared<TensorList>(dtype, shape);
                   list->tensors.resize(static_cast<size_t>(count));
@@ -105,30 +107,36 @@ Result<Kernel> TensorListFromTensor(const NodeInfo& n) {
   TFM_RETURN_IF_ERROR(ExpectShapeType(n, 1));
   TFM_ASSIGN_OR_RETURN(DataType dtype, ElementDtype(n));
   TFM_RETURN_IF_ERROR(n.ExpectInputType(0, dtype));
-  return Kernel{{DataType::kVariant}, [dtype](KernelContext& c) -> Status {
-                  const Tensor& t = c.input(0);
-                  TFM_ASSIGN_OR_RETURN(PartialShape shape, ShapeFromTensor(c, c.input(1)));
-                  if (t.shape().rank() < 1) {
-                    return c.Error(StatusCode::kInvalidArgument, "tensor must be at least a vector");
-                  }
-                  std::vector<int64_t> dims(t.shape().dims().begin() + 1, t.shape().dims().end());
-                  TFM_ASSIGN_OR_RETURN(Shape element, Shape::Make(dims));
-                  if (!Compatible(element, shape)) {
-                    return c.Error(StatusCode::kInvalidArgument,
-                                   "elements of shape " + element.DebugString() +
-                                       " do not fit element_shape " + shape.ToCliString());
-                  }
-                  auto list = std::make_shared<TensorList>(dtype, shape);
-                  const int64_t n_items = t.shape().dim(0), size = element.NumElements();
-                  list->tensors.reserve(static_cast<size_t>(n_items));
-                  for (int64_t i = 0; i < n_items; ++i) {
-                    TFM_ASSIGN_OR_RETURN(Tensor item, Tensor::AllocateUninitialized(dtype, element));
-                    TFM_RETURN_IF_ERROR(CopyElements(t, i * size, item, 0, size));
-                    list->tensors.push_back(std::move(item));
-                  }
-                  c.set_output(0, TensorList::Wrap(std::move(list)));
-                  return Status::Ok();
-                }};
+  return Kernel{
+      {DataType::kVariant}, [dtype](KernelContext& c) -> Status {
+        const Tensor& t = c.input(0);
+        TFM_ASSIGN_OR_RETURN(PartialShape shape, ShapeFromTensor(c, c.input(1)));
+        if (t.shape().rank() < 1) {
+          return c.Error(StatusCode::kInvalidArgument, "tensor must be at least a vector");
+        }
+        std::vector<int64_t> dims(t.shape().dims().begin() + 1, t.shape().dims().end());
+        TFM_ASSIGN_OR_RETURN(Shape element, Shape::Make(dims));
+        if (!Compatible(element, shape)) {
+          return c.Error(StatusCode::kInvalidArgument,
+                         "elements of shape " + element.DebugString() +
+                             " do not fit element_shape " + shape.ToCliString());
+        }
+        auto list = std::make_shared<TensorList>(dtype, shape);
+        const int64_t n_items = t.shape().dim(0), size = element.NumElements();
+        if (n_items > kMaxListElements) {
+          return c.Error(StatusCode::kInvalidArgument, "a list of " + std::to_string(n_items) +
+                                                           " elements is over the limit of " +
+                                                           std::to_string(kMaxListElements));
+        }
+        list->tensors.reserve(static_cast<size_t>(n_items));
+        for (int64_t i = 0; i < n_items; ++i) {
+          TFM_ASSIGN_OR_RETURN(Tensor item, Tensor::AllocateUninitialized(dtype, element));
+          TFM_RETURN_IF_ERROR(CopyElements(t, i * size, item, 0, size));
+          list->tensors.push_back(std::move(item));
+        }
+        c.set_output(0, TensorList::Wrap(std::move(list)));
+        return Status::Ok();
+      }};
 }
 
 // ---- TensorListGetItem(list, index, element_shape) -> list[index] ---------------------------
@@ -143,7 +151,8 @@ Result<Kernel> TensorListGetItem(const NodeInfo& n) {
                   TFM_ASSIGN_OR_RETURN(int64_t index, ReadScalarInt(c.input(1), "index"));
                   if (index < 0 || index >= static_cast<int64_t>(list->tensors.size())) {
                     return c.Error(StatusCode::kInvalidArgument,
-                                   "index " + std::to_string(index) + " is out of range for a list of " +
+                                   "index " + std::to_string(index) +
+                                       " is out of range for a list of " +
                                        std::to_string(list->tensors.size()) + " elements");
                   }
                   TFM_ASSIGN_OR_RETURN(PartialShape shape, ShapeFromTensor(c, c.input(2)));
@@ -172,10 +181,10 @@ Result<Kernel> TensorListSetItem(const NodeInfo& n) {
                                        list->element_shape.ToCliString());
                   }
                   const auto size = static_cast<int64_t>(list->tensors.size());
-                  if (index < 0 || (index >= size && !resize) || index > (int64_t{1} << 31)) {
+                  if (index < 0 || (index >= size && !resize) || index >= kMaxListElements) {
                     return c.Error(StatusCode::kInvalidArgument,
-                                   "cannot set element " + std::to_string(index) + " of a list of " +
-                                       std::to_string(size) + " elements");
+                                   "cannot set element " + std::to_string(index) +
+                                       " of a list of " + std::to_string(size) + " elements");
                   }
                   auto out = std::make_shared<TensorList>(*list);
                   if (index >= size) out->tensors.resize(static_cast<size_t>(index) + 1);
@@ -208,7 +217,8 @@ Result<Kernel> TensorListStack(const NodeInfo& n) {
                       shape = MergeShapes(*shape, PartialShape::Of(t.shape()));
                     }
                   }
-                  if (!shape.ok()) return c.Error(StatusCode::kInvalidArgument, shape.status().message());
+                  if (!shape.ok())
+                    return c.Error(StatusCode::kInvalidArgument, shape.status().message());
                   if (!shape->IsFullyDefined()) {
                     return c.Error(StatusCode::kInvalidArgument,
                                    "cannot stack a list whose element shape " +
@@ -279,11 +289,11 @@ Result<Kernel> TensorListPushBack(const NodeInfo& n) {
                                        " does not fit the list's element shape " +
                                        list->element_shape.ToCliString());
                   }
-                  if (list->max_num_elements >= 0 &&
-                      static_cast<int64_t>(list->tensors.size()) >= list->max_num_elements) {
+                  const auto size = static_cast<int64_t>(list->tensors.size());
+                  if ((list->max_num_elements >= 0 && size >= list->max_num_elements) ||
+                      size >= kMaxListElements) {
                     return c.Error(StatusCode::kInvalidArgument,
-                                   "the list is full (max_num_elements " +
-                                       std::to_string(list->max_num_elements) + ")");
+                                   "the list is full (" + std::to_string(size) + " elements)");
                   }
                   auto out = std::make_shared<TensorList>(*list);
                   out->tensors.push_back(item);

@@ -15,11 +15,14 @@ AttrValue Type(DataType t) {
   a.type = t;
   return a;
 }
-const AttrMap kFloatList = {{"element_dtype", Type(DataType::kFloat)}, {"shape_type", Type(DataType::kInt32)}};
+const AttrMap kFloatList = {{"element_dtype", Type(DataType::kFloat)},
+                            {"shape_type", Type(DataType::kInt32)}};
 
 Tensor F(std::vector<float> v, Shape s) { return Tensor::FromVector<float>(v, s); }
 Tensor I32(std::vector<int32_t> v, Shape s) { return Tensor::FromVector<int32_t>(v, s); }
-Tensor ShapeT(std::vector<int32_t> dims) { return I32(dims, Shape{static_cast<int64_t>(dims.size())}); }
+Tensor ShapeT(std::vector<int32_t> dims) {
+  return I32(dims, Shape{static_cast<int64_t>(dims.size())});
+}
 Tensor UnknownRank() { return Tensor::Scalar<int32_t>(-1); }
 
 struct Ran {
@@ -61,7 +64,8 @@ TEST(ListOps, FromTensorGetItemAndStackRoundTrip) {
   EXPECT_TRUE(item.Equals(F({3, 4}, Shape{2})));
   Tensor stacked = Ok(RunOp("TensorListStack", {list, ShapeT({2})}));
   EXPECT_TRUE(stacked.Equals(t));
-  Tensor shape = Ok(RunOp("TensorListElementShape", {list}, {{"shape_type", Type(DataType::kInt32)}}));
+  Tensor shape =
+      Ok(RunOp("TensorListElementShape", {list}, {{"shape_type", Type(DataType::kInt32)}}));
   EXPECT_TRUE(shape.Equals(ShapeT({-1})));
 }
 
@@ -74,12 +78,14 @@ TEST(ListOps, UnsetElementsReadAsZerosOfAKnownShape) {
               "not fully defined");
   ExpectError(RunOp("TensorListStack", {list, UnknownRank()}), "not fully defined");
   // Set one element: Stack learns the shape from it and fills the other with zeros.
-  Tensor set = Ok(RunOp("TensorListSetItem", {list, Tensor::Scalar<int32_t>(1), F({7, 8, 9, 1, 2, 3}, Shape{3, 2})}));
+  Tensor set = Ok(RunOp("TensorListSetItem",
+                        {list, Tensor::Scalar<int32_t>(1), F({7, 8, 9, 1, 2, 3}, Shape{3, 2})}));
   Tensor stacked = Ok(RunOp("TensorListStack", {set, UnknownRank()}));
   EXPECT_TRUE(stacked.Equals(F({0, 0, 0, 0, 0, 0, 7, 8, 9, 1, 2, 3}, Shape{2, 3, 2})));
   // The input list was not modified.
-  EXPECT_EQ(std::dynamic_pointer_cast<const TensorList>(list.flat<Variant>()[0])->tensors[1].dtype(),
-            DataType::kInvalid);
+  EXPECT_EQ(
+      std::dynamic_pointer_cast<const TensorList>(list.flat<Variant>()[0])->tensors[1].dtype(),
+      DataType::kInvalid);
 }
 
 TEST(ListOps, PushBackPopBackAndEmptyLists) {
@@ -92,23 +98,30 @@ TEST(ListOps, PushBackPopBackAndEmptyLists) {
   ExpectError(RunOp("TensorListPopBack", {empty, UnknownRank()}), "empty list");
   Tensor none = Ok(RunOp("TensorListStack", {empty, ShapeT({2})}));
   EXPECT_EQ(none.shape(), (Shape{0, 2}));
-  Tensor shape = Ok(RunOp("TensorListElementShape", {empty}, {{"shape_type", Type(DataType::kInt64)}}));
+  Tensor shape =
+      Ok(RunOp("TensorListElementShape", {empty}, {{"shape_type", Type(DataType::kInt64)}}));
   EXPECT_EQ(shape.shape(), Shape{});
   EXPECT_EQ(shape.flat<int64_t>()[0], -1);
 }
 
 TEST(ListOps, BadDataIsAnError) {
   Tensor list = Ok(RunOp("TensorListReserve", {ShapeT({2}), Tensor::Scalar<int32_t>(2)}));
-  ExpectError(RunOp("TensorListGetItem", {list, Tensor::Scalar<int32_t>(2), ShapeT({2})}), "out of range");
-  ExpectError(RunOp("TensorListGetItem", {list, Tensor::Scalar<int32_t>(-1), ShapeT({2})}), "out of range");
+  ExpectError(RunOp("TensorListGetItem", {list, Tensor::Scalar<int32_t>(2), ShapeT({2})}),
+              "out of range");
+  ExpectError(RunOp("TensorListGetItem", {list, Tensor::Scalar<int32_t>(-1), ShapeT({2})}),
+              "out of range");
   ExpectError(RunOp("TensorListSetItem", {list, Tensor::Scalar<int32_t>(5), F({1, 2}, Shape{2})}),
               "cannot set element 5");
-  ExpectError(RunOp("TensorListSetItem", {list, Tensor::Scalar<int32_t>(0), F({1, 2, 3}, Shape{3})}),
-              "does not fit");
-  ExpectError(RunOp("TensorListReserve", {ShapeT({2}), Tensor::Scalar<int32_t>(-3)}), "num_elements");
-  ExpectError(RunOp("TensorListFromTensor", {Tensor::Scalar(1.0f), ShapeT({})}), "at least a vector");
-  ExpectError(RunOp("TensorListReserve", {I32({1, 2, 3, 4}, Shape{2, 2}), Tensor::Scalar<int32_t>(1)}),
-              "scalar or a vector");
+  ExpectError(
+      RunOp("TensorListSetItem", {list, Tensor::Scalar<int32_t>(0), F({1, 2, 3}, Shape{3})}),
+      "does not fit");
+  ExpectError(RunOp("TensorListReserve", {ShapeT({2}), Tensor::Scalar<int32_t>(-3)}),
+              "num_elements");
+  ExpectError(RunOp("TensorListFromTensor", {Tensor::Scalar(1.0f), ShapeT({})}),
+              "at least a vector");
+  ExpectError(
+      RunOp("TensorListReserve", {I32({1, 2, 3, 4}, Shape{2, 2}), Tensor::Scalar<int32_t>(1)}),
+      "scalar or a vector");
   ExpectError(RunOp("TensorListReserve", {Tensor::Scalar<int32_t>(3), Tensor::Scalar<int32_t>(1)}),
               "must be -1");
   // A variant that holds no list, and a list of another dtype.
@@ -118,12 +131,14 @@ TEST(ListOps, BadDataIsAnError) {
   ExpectError(RunOp("TensorListGetItem", {list, Tensor::Scalar<int32_t>(0), ShapeT({2})}, ints),
               "holds float32 elements");
   ExpectError(RunOp("TensorListStack", {list, ShapeT({2})},
-                    {{"element_dtype", Type(DataType::kFloat)}, {"num_elements", [] {
-                       AttrValue a;
-                       a.kind = AttrValue::Kind::kInt;
-                       a.i = 3;
-                       return a;
-                     }()}}),
+                    {{"element_dtype", Type(DataType::kFloat)},
+                     {"num_elements",
+                      [] {
+                        AttrValue a;
+                        a.kind = AttrValue::Kind::kInt;
+                        a.i = 3;
+                        return a;
+                      }()}}),
               "expects 3");
 }
 

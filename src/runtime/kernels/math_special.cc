@@ -20,7 +20,8 @@ Result<Kernel> MakeFloatUnary(const NodeInfo& n, F f) {
         using Out = std::conditional_t<kBoolOut, bool, T>;
         fn = [f](KernelContext& c) -> Status {
           const Tensor& x = c.input(0);
-          TFM_ASSIGN_OR_RETURN(Tensor out, Tensor::AllocateUninitialized(CppToDataType<Out>(), x.shape()));
+          TFM_ASSIGN_OR_RETURN(Tensor out,
+                               Tensor::AllocateUninitialized(CppToDataType<Out>(), x.shape()));
           const T* xv = x.flat<T>().data();
           Out* ov = out.flat<Out>().data();
           for (int64_t i = 0; i < x.NumElements(); ++i) {
