@@ -145,7 +145,8 @@ struct MetaGraphData {
   std::vector<std::string> tags;
   std::string tensorflow_version;
   std::string tensorflow_git_version;
-  // Attrs equal to their OpDef default were removed (TF2): apply OpDef defaults when reading.
+  // Attrs equal to their OpDef default were removed (TF2). Reading adds them back from the
+  // MetaGraph's stripped_op_list (to graph nodes and function bodies).
   bool stripped_default_attrs = false;
   GraphDefData graph;
   bool has_saver = false;
