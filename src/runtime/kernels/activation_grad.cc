@@ -37,7 +37,8 @@ Result<Kernel> MakeGradBinary(const NodeInfo& n, TypeList<Ts...>, Make make) {
       const T* av = a.flat<T>().data();
       const T* bv = b.flat<T>().data();
       T* ov = out->flat<T>().data();
-      for (int64_t i = 0; i < a.NumElements(); ++i) ov[i] = Store<T>(f(Load(av[i]), Load(bv[i])));
+      const int64_t size = a.NumElements();  // hoisted: the stores could alias the shape
+      for (int64_t i = 0; i < size; ++i) ov[i] = Store<T>(f(Load(av[i]), Load(bv[i])));
       c.set_output(0, *out);
       return Status::Ok();
     };

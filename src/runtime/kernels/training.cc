@@ -50,18 +50,22 @@ struct GradientDescent {
 // TF doc: tf.raw_ops.ApplyMomentum
 // accum = accum * momentum + grad
 // var  -= lr * accum                              (nesterov: grad * lr + accum * momentum * lr)
+template <bool kNesterov>
 struct Momentum {
   static constexpr int kSlots = 2;  // var and its slot variables
-  bool nesterov;
   static Layout layout() { return {{"var", "accum"}, {"lr", "momentum"}, 3}; }
   template <typename C>
   auto Step(const C* k) const {
     const C lr = k[0], momentum = k[1];
-    return [=, nesterov = nesterov](C* s, C g) {
+    return [=](C* s, C g) {
       C& var = s[0];
       C& accum = s[1];
       accum = accum * momentum + g;
-      var -= nesterov ? g * lr + accum * momentum * lr : accum * lr;
+      if constexpr (kNesterov) {
+        var -= g * lr + accum * momentum * lr;
+      } else {
+        var -= accum * lr;
+      }
     };
   }
 };
@@ -70,18 +74,22 @@ struct Momentum {
 // TF doc: tf.raw_ops.ResourceApplyKerasMomentum
 // accum = accum * momentum - lr * grad
 // var  += accum                                   (nesterov: accum * momentum - lr * grad)
+template <bool kNesterov>
 struct KerasMomentum {
   static constexpr int kSlots = 2;  // var and its slot variables
-  bool nesterov;
   static Layout layout() { return {{"var", "accum"}, {"lr", "momentum"}, 3}; }
   template <typename C>
   auto Step(const C* k) const {
     const C lr = k[0], momentum = k[1];
-    return [=, nesterov = nesterov](C* s, C g) {
+    return [=](C* s, C g) {
       C& var = s[0];
       C& accum = s[1];
       accum = accum * momentum - g * lr;
-      var += nesterov ? accum * momentum - g * lr : accum;
+      if constexpr (kNesterov) {
+        var += accum * momentum - g * lr;
+      } else {
+        var += accum;
+      }
     };
   }
 };
@@ -94,9 +102,9 @@ struct KerasMomentum {
 //   v += (grad^2 - v) * (1 - beta2)
 //   var -= m * alpha / (sqrt(v) + epsilon)
 //   (use_nesterov: (grad * (1 - beta1) + beta1 * m) * alpha / (sqrt(v) + epsilon))
+template <bool kNesterov>
 struct Adam {
   static constexpr int kSlots = 3;  // var and its slot variables
-  bool nesterov;
   static Layout layout() {
     return {
         {"var", "m", "v"}, {"beta1_power", "beta2_power", "lr", "beta1", "beta2", "epsilon"}, 9};
@@ -105,13 +113,18 @@ struct Adam {
   auto Step(const C* k) const {
     const C alpha = k[2] * std::sqrt(C(1) - k[1]) / (C(1) - k[0]);
     const C beta1 = k[3], beta2 = k[4], epsilon = k[5];
-    return [=, nesterov = nesterov](C* s, C g) {
+    return [=](C* s, C g) {
       C& var = s[0];
       C& m = s[1];
       C& v = s[2];
       m += (g - m) * (C(1) - beta1);
       v += (g * g - v) * (C(1) - beta2);
-      const C num = nesterov ? (g * (C(1) - beta1) + beta1 * m) * alpha : m * alpha;
+      C num;
+      if constexpr (kNesterov) {
+        num = (g * (C(1) - beta1) + beta1 * m) * alpha;
+      } else {
+        num = m * alpha;
+      }
       var -= num / (std::sqrt(v) + epsilon);
     };
   }
@@ -264,16 +277,28 @@ struct Ftrl {
 };
 
 // ---- the shared driver -------------------------------------------------------------------
-// step(s, g) over every element: s holds the element of var and of each slot.
+// step(s, g) over every element: s holds the element of var and of each slot. The buffers are
+// distinct (UpdateVariables gives each variable its own unshared buffer, grad is not one of
+// them), which the restrict-qualified pointers tell the compiler so that the loop vectorises.
 template <int N, typename T, typename C, typename Step>
-void ApplyLoop(T* const* data, const T* g, int64_t n, const Step& step) {
-  T* d[N];
-  for (int i = 0; i < N; ++i) d[i] = data[i];
+void ApplyLoop(T* const* data, const T* g_in, int64_t n, const Step& step_in) {
+  const Step step = step_in;  // a local copy: its captures cannot alias the buffers
+  T* __restrict d0 = data[0];
+  T* __restrict d1 = N > 1 ? data[1] : nullptr;
+  T* __restrict d2 = N > 2 ? data[2] : nullptr;
+  T* __restrict d3 = N > 3 ? data[3] : nullptr;
+  const T* __restrict g = g_in;
   for (int64_t e = 0; e < n; ++e) {
     C s[N];
-    for (int i = 0; i < N; ++i) s[i] = Load(d[i][e]);
+    s[0] = Load(d0[e]);
+    if constexpr (N > 1) s[1] = Load(d1[e]);
+    if constexpr (N > 2) s[2] = Load(d2[e]);
+    if constexpr (N > 3) s[3] = Load(d3[e]);
     step(s, Load(g[e]));
-    for (int i = 0; i < N; ++i) d[i][e] = Store<T>(s[i]);
+    d0[e] = Store<T>(s[0]);
+    if constexpr (N > 1) d1[e] = Store<T>(s[1]);
+    if constexpr (N > 2) d2[e] = Store<T>(s[2]);
+    if constexpr (N > 3) d3[e] = Store<T>(s[3]);
   }
 }
 
@@ -387,15 +412,16 @@ Result<Kernel> MakeApply(const NodeInfo& n, Opt opt) {
 }
 
 Result<Kernel> GradientDescentOp(const NodeInfo& n) { return MakeApply(n, GradientDescent{}); }
-Result<Kernel> MomentumOp(const NodeInfo& n) {
-  return MakeApply(n, Momentum{n.BoolAttrOr("use_nesterov", false)});
+// use_nesterov picks a compile-time variant: a run-time branch in the element loop keeps it
+// scalar (the float ops may trap, so GCC does not compute both sides and select).
+template <template <bool> class Opt>
+Result<Kernel> MakeNesterovApply(const NodeInfo& n) {
+  if (n.BoolAttrOr("use_nesterov", false)) return MakeApply(n, Opt<true>{});
+  return MakeApply(n, Opt<false>{});
 }
-Result<Kernel> KerasMomentumOp(const NodeInfo& n) {
-  return MakeApply(n, KerasMomentum{n.BoolAttrOr("use_nesterov", false)});
-}
-Result<Kernel> AdamOp(const NodeInfo& n) {
-  return MakeApply(n, Adam{n.BoolAttrOr("use_nesterov", false)});
-}
+Result<Kernel> MomentumOp(const NodeInfo& n) { return MakeNesterovApply<Momentum>(n); }
+Result<Kernel> KerasMomentumOp(const NodeInfo& n) { return MakeNesterovApply<KerasMomentum>(n); }
+Result<Kernel> AdamOp(const NodeInfo& n) { return MakeNesterovApply<Adam>(n); }
 Result<Kernel> RmsPropOp(const NodeInfo& n) { return MakeApply(n, RmsProp{}); }
 Result<Kernel> CenteredRmsPropOp(const NodeInfo& n) { return MakeApply(n, CenteredRmsProp{}); }
 Result<Kernel> AdagradOp(const NodeInfo& n) {
