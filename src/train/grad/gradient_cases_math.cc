@@ -81,8 +81,9 @@ GradCase BatchMatMulCase(const std::string& op, std::vector<int64_t> x, std::vec
 }
 
 GradCase BatchMatMulV3Case(std::vector<int64_t> x, std::vector<int64_t> y, bool ax, bool ay, const std::string& variant,
-                           DataType t = DataType::kDouble) {
-  return {"BatchMatMulV3." + variant, "BatchMatMulV3", {X(Rand(x, -1, 1, t)), X(Rand(y, -1, 1, t))},
+                           DataType t = DataType::kDouble, bool dynamic = false) {
+  auto in = [dynamic](Tensor v) { return dynamic ? XDyn(std::move(v)) : X(std::move(v)); };
+  return {"BatchMatMulV3." + variant, "BatchMatMulV3", {in(Rand(x, -1, 1, t)), in(Rand(y, -1, 1, t))},
           [ax, ay, t](const Ins& in) {
             return Outs{Op("BatchMatMulV3", in, {{"adj_x", B(ax)}, {"adj_y", B(ay)}, {"Ta", TypeAttr(t)},
                                                  {"Tb", TypeAttr(t)}, {"Tout", TypeAttr(t)}})};
@@ -91,10 +92,12 @@ GradCase BatchMatMulV3Case(std::vector<int64_t> x, std::vector<int64_t> y, bool 
 
 // Einsum over operands of the given shapes (XDyn: unknown shapes).
 GradCase EinsumCase(const std::string& equation, std::vector<std::vector<int64_t>> shapes, bool dynamic = false,
-                    const std::string& expect_error = "", const std::string& not_in_tf = "") {
+                    const std::string& expect_error = "", const std::string& not_in_tf = "",
+                    DataType t = DataType::kDouble) {
   std::vector<In> inputs;
-  for (const auto& s : shapes) inputs.push_back(dynamic ? XDyn(Rand(s)) : X(Rand(s)));
-  GradCase c{"Einsum." + equation + (dynamic ? ".dynamic" : ""), "Einsum", inputs, [equation](const Ins& in) {
+  for (const auto& s : shapes) inputs.push_back(dynamic ? XDyn(Rand(s, -1, 1, t)) : X(Rand(s, -1, 1, t)));
+  const std::string variant = std::string(dynamic ? ".dynamic" : "") + (t == DataType::kFloat ? ".float" : "");
+  GradCase c{"Einsum." + equation + variant, "Einsum", inputs, [equation](const Ins& in) {
                return Outs{Op("Einsum", in, {{"equation", StringAttr(equation)},
                                              {"N", IntAttr(static_cast<int64_t>(in.size()))}})};
              }};
@@ -228,9 +231,11 @@ void AddMathCases(std::vector<GradCase>& cases) {
   cases.push_back(BatchMatMulV3Case({2, 1, 2, 3}, {3, 3, 4}, false, false, "broadcast_batch"));
   cases.push_back(BatchMatMulV3Case({2, 3}, {2, 4, 3}, false, true, "broadcast_rank_adj_y"));
   cases.push_back(BatchMatMulV3Case({2, 2, 3}, {3, 4}, false, false, "float", DataType::kFloat));
+  cases.push_back(BatchMatMulV3Case({2, 1, 2, 3}, {3, 4, 3}, false, true, "broadcast_dynamic", DataType::kDouble, true));
 
   // ---- einsum: two operands ----
   cases.push_back(EinsumCase("ij,jk->ik", {{2, 3}, {3, 4}}));
+  cases.push_back(EinsumCase("abc,cd->abd", {{2, 2, 3}, {3, 2}}, false, "", "", DataType::kFloat));
   cases.push_back(EinsumCase("ij,jk->ki", {{2, 3}, {3, 4}}));
   cases.push_back(EinsumCase("bij,bjk->bik", {{2, 2, 3}, {2, 3, 2}}));
   cases.push_back(EinsumCase("abc,cde->abde", {{2, 3, 2}, {2, 2, 3}}));        // EinsumDense
