@@ -216,8 +216,11 @@ Result<std::vector<Output>> Gradients(const std::vector<Output>& ys, const std::
     }
     const GradientDef* def = GradientRegistry::Global().Find(node.op);
     if (def == nullptr) {
-      Status s = Unimplemented("no gradient defined for op type " + node.op + " (op '" + node.name +
-                               "'), which lies between the loss and the variables");
+      // TF raises LookupError here too; ops whose gradient TF builds as new functions (If,
+      // While, TensorLists) land here (see gradient_check_test's NotDifferentiatedByTfmodel).
+      Status s = Unimplemented("gradient of " + node.op + " '" + node.name +
+                               "' is not supported: tfmodel has no gradient rule for op type " +
+                               node.op + ", and the op lies between the ys and the xs");
       g->Fail(s);
       return s;
     }

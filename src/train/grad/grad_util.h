@@ -16,6 +16,11 @@ namespace tfmodel::grad {
 using G = const GradContext&;
 using Grads = std::vector<Output>;
 
+// op(x) with T = x's dtype (unary math the public op functions lack: Sin, Cos, Erf, ...).
+inline Output Op1(G c, std::string_view op, const Output& x, std::string_view name) {
+  return OpBuilder(op, name, c.graph()).Input(x).Attr("T", x.dtype()).Out();
+}
+
 // op(a, b) with T = a's dtype (the element-wise gradient ops: SigmoidGrad(y, dy), ...).
 inline Output Op2(G c, std::string_view op, const Output& a, const Output& b) {
   return OpBuilder(op, op, c.graph()).Input(a).Input(b).Attr("T", a.dtype()).Out();
@@ -55,6 +60,9 @@ Output BroadcastToT(const Output& x, const Output& shape, std::string_view name 
 // Cumsum / Cumprod along `axis` (a tensor).
 Output Cumulative(std::string_view op, const Output& x, const Output& axis, bool exclusive,
                   bool reverse, std::string_view name);
+
+// Einsum's gradient (linalg_grad.cc), registered with the math family.
+void RegisterEinsumGradient(GradientRegistry& r);
 
 }  // namespace tfmodel::grad
 

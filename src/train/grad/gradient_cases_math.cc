@@ -80,6 +80,32 @@ GradCase BatchMatMulCase(const std::string& op, std::vector<int64_t> x, std::vec
           [op, ax, ay](const Ins& in) { return Outs{Op(op, in, {{"adj_x", B(ax)}, {"adj_y", B(ay)}})}; }};
 }
 
+GradCase BatchMatMulV3Case(std::vector<int64_t> x, std::vector<int64_t> y, bool ax, bool ay, const std::string& variant,
+                           DataType t = DataType::kDouble, bool dynamic = false) {
+  auto in = [dynamic](Tensor v) { return dynamic ? XDyn(std::move(v)) : X(std::move(v)); };
+  return {"BatchMatMulV3." + variant, "BatchMatMulV3", {in(Rand(x, -1, 1, t)), in(Rand(y, -1, 1, t))},
+          [ax, ay, t](const Ins& in) {
+            return Outs{Op("BatchMatMulV3", in, {{"adj_x", B(ax)}, {"adj_y", B(ay)}, {"Ta", TypeAttr(t)},
+                                                 {"Tb", TypeAttr(t)}, {"Tout", TypeAttr(t)}})};
+          }};
+}
+
+// Einsum over operands of the given shapes (XDyn: unknown shapes).
+GradCase EinsumCase(const std::string& equation, std::vector<std::vector<int64_t>> shapes, bool dynamic = false,
+                    const std::string& expect_error = "", const std::string& not_in_tf = "",
+                    DataType t = DataType::kDouble) {
+  std::vector<In> inputs;
+  for (const auto& s : shapes) inputs.push_back(dynamic ? XDyn(Rand(s, -1, 1, t)) : X(Rand(s, -1, 1, t)));
+  const std::string variant = std::string(dynamic ? ".dynamic" : "") + (t == DataType::kFloat ? ".float" : "");
+  GradCase c{"Einsum." + equation + variant, "Einsum", inputs, [equation](const Ins& in) {
+               return Outs{Op("Einsum", in, {{"equation", StringAttr(equation)},
+                                             {"N", IntAttr(static_cast<int64_t>(in.size()))}})};
+             }};
+  c.expect_error = expect_error;
+  c.not_in_tf = not_in_tf;
+  return c;
+}
+
 }  // namespace
 
 void AddMathCases(std::vector<GradCase>& cases) {
@@ -191,6 +217,57 @@ void AddMathCases(std::vector<GradCase>& cases) {
                    {X(Rand({2, 2, 3})), C(Ints({1, 0, -1, 1}, {2, 2})), C(IntScalar(2))}, unsorted});
   cases.push_back({"UnsortedSegmentSum.vector", "UnsortedSegmentSum",
                    {X(Rand({5})), C(Ints({0, 1, 0, 3, 3}, {5})), C(IntScalar(4))}, unsorted});
+
+  // ---- TF2 math ----
+  Unary(cases, "Sin", Uniform(-3, 3));
+  Unary(cases, "Cos", Uniform(-3, 3));
+  Unary(cases, "Erf", Uniform(-2, 2));
+  Unary(cases, "Erfc", Uniform(-2, 2));
+  Unary(cases, "Expm1", Uniform(-1, 1));
+  cases.push_back(BatchMatMulV3Case({2, 2, 3}, {2, 3, 4}, false, false, "plain"));
+  cases.push_back(BatchMatMulV3Case({2, 3, 2}, {2, 3, 4}, true, false, "adj_x"));
+  cases.push_back(BatchMatMulV3Case({2, 2, 3}, {2, 4, 3}, false, true, "adj_y"));
+  cases.push_back(BatchMatMulV3Case({2, 3, 2}, {2, 4, 3}, true, true, "adj_both"));
+  cases.push_back(BatchMatMulV3Case({2, 1, 2, 3}, {3, 3, 4}, false, false, "broadcast_batch"));
+  cases.push_back(BatchMatMulV3Case({2, 3}, {2, 4, 3}, false, true, "broadcast_rank_adj_y"));
+  cases.push_back(BatchMatMulV3Case({2, 2, 3}, {3, 4}, false, false, "float", DataType::kFloat));
+  cases.push_back(BatchMatMulV3Case({2, 1, 2, 3}, {3, 4, 3}, false, true, "broadcast_dynamic", DataType::kDouble, true));
+
+  // ---- einsum: two operands ----
+  cases.push_back(EinsumCase("ij,jk->ik", {{2, 3}, {3, 4}}));
+  cases.push_back(EinsumCase("abc,cd->abd", {{2, 2, 3}, {3, 2}}, false, "", "", DataType::kFloat));
+  cases.push_back(EinsumCase("ij,jk->ki", {{2, 3}, {3, 4}}));
+  cases.push_back(EinsumCase("bij,bjk->bik", {{2, 2, 3}, {2, 3, 2}}));
+  cases.push_back(EinsumCase("abc,cde->abde", {{2, 3, 2}, {2, 2, 3}}));        // EinsumDense
+  cases.push_back(EinsumCase("aecd,abcd->acbe", {{2, 3, 2, 2}, {2, 2, 2, 2}}));  // attention scores
+  cases.push_back(EinsumCase("acbe,aecd->abcd", {{2, 2, 3, 2}, {2, 2, 2, 3}}));  // attention values
+  cases.push_back(EinsumCase("ij,j->i", {{2, 3}, {3}}));
+  cases.push_back(EinsumCase("i,j->ij", {{2}, {3}}));
+  cases.push_back(EinsumCase("ij,ij->", {{2, 3}, {2, 3}}));
+  cases.push_back(EinsumCase("ij,ij->ij", {{2, 3}, {2, 3}}));
+  // Labels in one operand only (k, l): summed by the forward op, broadcast back by the gradient.
+  cases.push_back(EinsumCase("ijk,jl->i", {{2, 3, 2}, {3, 2}}));
+  cases.push_back(EinsumCase("ijk,jl->i", {{2, 3, 2}, {3, 2}}, /*dynamic=*/true));
+  cases.push_back(EinsumCase(" ij , jk -> ik ", {{2, 3}, {3, 2}}, false, "", "TF's Einsum counts spaces as labels"));
+  // ---- einsum: ellipsis ----
+  // The runtime (not TF) sums an ellipsis the output lacks.
+  const std::string kEllipsisSummed = "TF's Einsum requires the output to keep the dims an ellipsis covers";
+  cases.push_back(EinsumCase("...ij,...jk->...ik", {{2, 2, 3}, {2, 3, 2}}));
+  cases.push_back(EinsumCase("...ij,jk->...ik", {{2, 2, 2, 3}, {3, 2}}));
+  cases.push_back(EinsumCase("...ij,...jk->ik", {{2, 2, 3}, {2, 3, 2}}, false, "", kEllipsisSummed));
+  cases.push_back(EinsumCase("...ij,jk->ik", {{2, 2, 3}, {3, 2}}, false, "", kEllipsisSummed));  // in x only
+  cases.push_back(EinsumCase("ij,...jk->...ik", {{2, 3}, {2, 3, 2}}));
+  // ---- einsum: one operand ----
+  cases.push_back(EinsumCase("ij->ji", {{2, 3}}));
+  cases.push_back(EinsumCase("ij->i", {{2, 3}}));
+  cases.push_back(EinsumCase("ij->j", {{2, 3}}, /*dynamic=*/true));
+  cases.push_back(EinsumCase("ij->", {{2, 3}}));
+  cases.push_back(EinsumCase("ij->ij", {{2, 3}}));
+  cases.push_back(EinsumCase("abc->cb", {{2, 3, 2}}));
+  cases.push_back(EinsumCase("...ij->...ji", {{2, 2, 3}}));
+  cases.push_back(EinsumCase("...i->i", {{2, 2, 3}}, false, "", kEllipsisSummed));
+  // An ellipsis of unknown rank in x only: the dims to broadcast back along are unknown.
+  cases.push_back(EinsumCase("...ij,jk->ik", {{2, 2, 3}, {3, 2}}, /*dynamic=*/true, "not supported for equation"));
 }
 
 }  // namespace tfmodel::gradcheck

@@ -163,6 +163,9 @@ void AddNnCases(std::vector<GradCase>& cases) {
                    [](const Ins& in) { return Outs{Op("TopKV2", in, {{"sorted", B(true)}})}; }});
   cases.push_back({"TopKV2.vector_dynamic", "TopKV2", {XDyn(Distinct({6})), C(IntScalar(3))},
                    [](const Ins& in) { return Outs{Op("TopKV2", in, {{"sorted", B(true)}})}; }});
+
+  // ---- TF2 activations ----
+  cases.push_back(Activation("Softsign", RandAway({2, 3}, -3, 3, {0})));
 }
 
 }  // namespace tfmodel::gradcheck

@@ -52,6 +52,9 @@ struct GradCase {
   std::string expect_error;
   // Non-empty: the case is skipped, with this reason (a missing kernel).
   std::string skip;
+  // Non-empty: TensorFlow rejects the forward op (the runtime is more lenient), so the case is
+  // not exported to the TF gradient oracle; the reason.
+  std::string not_in_tf;
 };
 
 // ---- inputs --------------------------------------------------------------------------------

@@ -134,6 +134,22 @@ Grads Log1pGrad(G c) {
   Output x = c.input(0);
   return {Mul(c.grad(0), Reciprocal(Add(ScalarLike(x, 1.0, "add/x"), x, "add"), "Reciprocal"), "mul")};
 }
+// d expm1(x) = exp(x) dy
+Grads Expm1Grad(G c) { return {Mul(c.grad(0), Exp(c.input(0), "Exp"), "mul")}; }
+// d sin(x) = cos(x) dy;  d cos(x) = -sin(x) dy
+Grads SinGrad(G c) { return {Mul(c.grad(0), grad::Op1(c, "Cos", c.input(0), "Cos"), "mul")}; }
+Grads CosGrad(G c) {
+  return {Mul(Neg(c.grad(0), "Neg"), grad::Op1(c, "Sin", c.input(0), "Sin"), "mul")};
+}
+// d erf(x) = 2/sqrt(pi) exp(-x^2) dy;  d erfc(x) = -2/sqrt(pi) exp(-x^2) dy
+Grads ErfLikeGrad(G c, double sign) {
+  Output x = c.input(0);
+  constexpr double kTwoOverRootPi = 1.1283791670955126;  // 2 / sqrt(pi)
+  Output gauss = Exp(Neg(Square(x, "Square"), "Neg_1"), "Exp");
+  return {Mul(Mul(ScalarLike(x, sign * kTwoOverRootPi, "mul/x"), gauss, "mul"), c.grad(0), "mul_1")};
+}
+Grads ErfGrad(G c) { return ErfLikeGrad(c, 1.0); }
+Grads ErfcGrad(G c) { return ErfLikeGrad(c, -1.0); }
 // d sign(x) = 0 (TF returns zeros, not "no gradient")
 Grads SignGrad(G c) { return {ZerosLike(c.input(0), "zeros_like")}; }
 // d |x| = sign(x) dy
@@ -162,7 +178,8 @@ Grads MatMulGrad(G c) {
           MatMul(dc, a, {.transpose_a = true, .transpose_b = true}, "MatMul_1")};
 }
 
-// BatchMatMulV2: the same on the last two axes; batch axes un-broadcast by the driver.
+// BatchMatMulV2 (and V3, whose Ta, Tb and Tout the runtime requires equal): the same on the
+// last two axes; batch axes un-broadcast by the driver.
 Grads BatchMatMulGrad(G c) {
   const bool ax = c.BoolAttr("adj_x"), ay = c.BoolAttr("adj_y");
   Output x = c.input(0), y = c.input(1), dz = c.grad(0);
@@ -419,10 +436,16 @@ void RegisterMathGradients(GradientRegistry& r) {
   r.Add({"Exp", ExpGrad});
   r.Add({"Log", LogGrad});
   r.Add({"Log1p", Log1pGrad});
+  r.Add({"Expm1", Expm1Grad});
+  r.Add({"Sin", SinGrad});
+  r.Add({"Cos", CosGrad});
+  r.Add({"Erf", ErfGrad});
+  r.Add({"Erfc", ErfcGrad});
   r.Add({"Abs", AbsGrad});
   r.Add({"Cast", CastGrad});
   r.Add({"MatMul", MatMulGrad});
   r.Add({.op = "BatchMatMulV2", .fn = BatchMatMulGrad, .unbroadcast = true});
+  r.Add({.op = "BatchMatMulV3", .fn = BatchMatMulGrad, .unbroadcast = true});
   r.Add({.op = "BatchMatMul", .fn = BatchMatMulGrad, .unbroadcast = true});
   r.Add({"AddN", AddNGrad});
   r.Add({"Sum", SumGrad});
@@ -435,6 +458,7 @@ void RegisterMathGradients(GradientRegistry& r) {
   r.Add({"SegmentSum", SegmentSumGrad});
   r.Add({"UnsortedSegmentSum", UnsortedSegmentSumGrad});
   r.Add({"Sign", SignGrad});
+  grad::RegisterEinsumGradient(r);
 }
 
 }  // namespace tfmodel

@@ -25,6 +25,13 @@ Grads ReluGrad(G c) { return {GradOp("ReluGrad", c, c.grad(0), c.output(0))}; }
 Grads Relu6Grad(G c) { return {GradOp("Relu6Grad", c, c.grad(0), c.output(0))}; }
 // Softplus: dx = dy sigmoid(x) (TF builds it from Sigmoid and Mul, not SoftplusGrad)
 Grads SoftplusGrad(G c) { return {Mul(c.grad(0), Sigmoid(c.input(0), "Sigmoid"), "mul")}; }
+// Softsign: dx = dy / (1 + |x|)^2 (TF emits SoftsignGrad, which the runtime lacks: the same
+// formula from Abs, Add, Square and RealDiv)
+Grads SoftsignGrad(G c) {
+  Output x = c.input(0);
+  Output denom = Square(Add(ScalarLike(x, 1.0, "add/x"), Abs(x, "Abs"), "add"), "Square");
+  return {RealDiv(c.grad(0), denom, "truediv")};
+}
 // EluGrad(dy, y) = dy (y > 0 ? 1 : y + 1);  SeluGrad(dy, y) likewise with SELU's constants
 Grads EluGrad(G c) { return {GradOp("EluGrad", c, c.grad(0), c.output(0))}; }
 Grads SeluGrad(G c) { return {GradOp("SeluGrad", c, c.grad(0), c.output(0))}; }
@@ -276,6 +283,7 @@ void RegisterNnGradients(GradientRegistry& r) {
   r.Add({"Relu", ReluGrad});
   r.Add({"Relu6", Relu6Grad});
   r.Add({"Softplus", SoftplusGrad});
+  r.Add({"Softsign", SoftsignGrad});
   r.Add({"Elu", EluGrad});
   r.Add({"Selu", SeluGrad});
   r.Add({"LeakyRelu", LeakyReluGrad});
