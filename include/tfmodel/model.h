@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -44,6 +45,7 @@ struct GraphSummary {
   std::vector<TensorSpec> placeholders;     // likely inputs
   std::vector<std::string> likely_outputs;  // nodes nothing consumes (excluding no-output ops)
   std::map<std::string, int> op_counts;
+  std::set<std::string> library_ops;        // ops of the function library's bodies (TF2)
   int64_t num_nodes = 0;
   int64_t num_variables = 0;
   int64_t variable_elements = 0;  // total elements of fully-shaped variables and constants

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
+#include <string>
 
 #include "src/cli/commands.h"
 #include "src/cli/json_out.h"
@@ -31,11 +33,18 @@ std::string PyListRepr(const std::vector<std::string>& items) {
   return out + "]";
 }
 
-std::string PySetRepr(const std::map<std::string, int>& items) {
+std::string PySetRepr(const std::set<std::string>& items) {
   if (items.empty()) return "set()";
   std::string out = "{";
-  for (const auto& [item, n] : items) out += (out.size() > 1 ? ", '" : "'") + item + "'";
+  for (const std::string& item : items) out += (out.size() > 1 ? ", '" : "'") + item + "'";
   return out + "}";
+}
+
+// What saved_model_cli lists: the graph's ops and those of its function library.
+std::set<std::string> AllOps(const GraphSummary& s) {
+  std::set<std::string> ops = s.library_ops;
+  for (const auto& [op, n] : s.op_counts) ops.insert(op);
+  return ops;
 }
 
 std::string TensorSpecText(const std::string& kind, const std::string& key, const TensorSpec& t) {
@@ -194,7 +203,7 @@ int Show(const ShowOptions& o, std::FILE* out) {
         for (const auto& [key, sig] : mg->signatures) text += "\n" + SignatureText(key, sig);
         // Python prints a set (in arbitrary order); ours is sorted.
         text += "The MetaGraph with tag set " + PyListRepr(mg->tags) +
-                " contains the following ops: " + PySetRepr(mg->summary.op_counts) + "\n";
+                " contains the following ops: " + PySetRepr(AllOps(mg->summary)) + "\n";
       }
       if (info.has_fingerprint) text += FingerprintText(info.fingerprint);
     }

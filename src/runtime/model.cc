@@ -486,6 +486,9 @@ GraphSummary SummarizeGraph(const GraphDefData& def) {
     }
   }
   s.num_nodes = static_cast<int64_t>(def.nodes.size());
+  for (const FunctionDefData& f : def.functions) {
+    for (const NodeDefData& n : f.nodes) s.library_ops.insert(n.op);
+  }
   for (const NodeDefData& n : def.nodes) {
     ++s.op_counts[n.op];
     auto attr = [&](const char* a) -> const AttrValue* {

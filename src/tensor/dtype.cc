@@ -74,6 +74,7 @@ std::string DataTypeEnumName(DataType dtype) {
   if (value > 100 && (r = FindRow(static_cast<DataType>(value - 100))) != nullptr) {
     return std::string(r->enum_name) + "_REF";
   }
+  if (value == 0) return "DT_INVALID";  // as TensorFlow names it (a NoOp "output" in signatures)
   return "DT_INVALID(" + std::to_string(value) + ")";
 }
 
