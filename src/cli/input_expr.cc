@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 #include <variant>
 
 namespace tfmodel::cli {
@@ -139,7 +141,82 @@ Result<std::vector<std::pair<std::string, std::string>>> SplitAssignments(std::s
   return out;
 }
 
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// The numpy constructors saved_model_cli users write: np.ones(S), np.zeros(S), np.full(S, v)
+// (also spelled numpy.), S an int or a tuple/list of ints. nullopt: not such a call.
+std::optional<Result<Tensor>> ParseNumpyCall(std::string_view expr, DataType dtype) {
+  std::string_view e = Trim(expr);
+  for (std::string_view prefix : {"np.", "numpy."}) {
+    if (e.starts_with(prefix)) {
+      e.remove_prefix(prefix.size());
+      break;
+    }
+    if (prefix == "numpy.") return std::nullopt;
+  }
+  const size_t open = e.find('(');
+  if (open == std::string_view::npos || e.back() != ')') return std::nullopt;
+  const std::string_view fn = Trim(e.substr(0, open));
+  std::string_view args = e.substr(open + 1, e.size() - open - 2);
+  auto fail = [&](const std::string& what) -> Result<Tensor> {
+    return InvalidArgument("cannot parse input expression \"" + std::string(expr) + "\": " + what);
+  };
+  if (fn != "ones" && fn != "zeros" && fn != "full") {
+    return fail("np." + std::string(fn) + " is not supported (np.ones, np.zeros, np.full are)");
+  }
+  // The shape argument ends at the first top-level comma.
+  size_t depth = 0, split = args.size();
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == '(' || args[i] == '[') ++depth;
+    if ((args[i] == ')' || args[i] == ']') && depth > 0) --depth;
+    if (args[i] == ',' && depth == 0) {
+      split = i;
+      break;
+    }
+  }
+  std::string_view shape_text = Trim(args.substr(0, split));
+  std::string_view rest = split < args.size() ? Trim(args.substr(split + 1)) : std::string_view();
+  if (shape_text.empty()) return fail("np." + std::string(fn) + " needs a shape");
+  Result<Tensor> shape_t = ParseInputExpr(shape_text, DataType::kInt64);
+  if (!shape_t.ok()) return fail("bad shape: " + shape_t.status().message());
+  if (shape_t->shape().rank() > 1) return fail("a shape is an int or a tuple of ints");
+  std::vector<int64_t> dims(shape_t->flat<int64_t>().begin(), shape_t->flat<int64_t>().end());
+  for (int64_t d : dims) {
+    if (d < 0) return fail("negative dimension " + std::to_string(d));
+  }
+  std::string fill = fn == "ones" ? "1" : "0";
+  if (fn == "full") {
+    if (rest.empty()) return fail("np.full needs a fill value");
+    fill = std::string(rest);
+  } else if (!rest.empty()) {
+    return fail("unexpected arguments \"" + std::string(rest) + "\"");
+  }
+  Result<Tensor> value = ParseInputExpr(fill, dtype);
+  if (!value.ok()) return fail("bad fill value: " + value.status().message());
+  if (value->shape().rank() != 0) return fail("the fill value must be a scalar");
+  TFM_ASSIGN_OR_RETURN(Shape shape, Shape::Make(dims));
+  if (shape.NumElements() > (int64_t{1} << 31)) return fail("shape too large");
+  TFM_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, shape));
+  if (dtype == DataType::kString) {
+    for (std::string& v : t.flat<std::string>()) v = value->flat<std::string>()[0];
+    return t;
+  }
+  const size_t size = DataTypeSize(dtype);
+  auto* out = static_cast<char*>(t.raw_data());
+  for (int64_t i = 0; i < t.NumElements(); ++i) std::memcpy(out + i * size, value->raw_data(), size);
+  return t;
+}
+
+}  // namespace
+
 Result<Tensor> ParseInputExpr(std::string_view expr, DataType dtype) {
+  if (auto call = ParseNumpyCall(expr, dtype)) return std::move(*call);
   Parser p{expr};
   TFM_RETURN_IF_ERROR(p.Value(0));
   p.Skip();
