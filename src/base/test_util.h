@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
 #include "src/base/file.h"
+#include "tfmodel/status.h"
 
 namespace tfmodel::test {
 
@@ -28,6 +30,17 @@ inline std::string MakeTempDir(const std::string& tag) {
   EXPECT_TRUE(CreateDirectories(d).ok());
   temp_dirs.dirs.push_back(d);
   return d;
+}
+
+// Success when `s` is an error whose message contains every one of `parts`.
+inline ::testing::AssertionResult Mentions(const Status& s, std::initializer_list<std::string> parts) {
+  if (s.ok()) return ::testing::AssertionFailure() << "expected an error, got OK";
+  for (const std::string& p : parts) {
+    if (s.message().find(p) == std::string::npos) {
+      return ::testing::AssertionFailure() << "\"" << p << "\" not in: " << s.ToString();
+    }
+  }
+  return ::testing::AssertionSuccess();
 }
 
 }  // namespace tfmodel::test

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "src/graph/graph.h"
+#include "src/base/test_util.h"
 #include "tfmodel/model.h"
 
 namespace tfmodel {
@@ -27,16 +28,7 @@ std::string ReadAll(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-// message contains every one of `parts`.
-::testing::AssertionResult Mentions(const Status& s, std::initializer_list<std::string> parts) {
-  if (s.ok()) return ::testing::AssertionFailure() << "expected an error, got OK";
-  for (const std::string& p : parts) {
-    if (s.message().find(p) == std::string::npos) {
-      return ::testing::AssertionFailure() << "\"" << p << "\" not in: " << s.ToString();
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
+using test::Mentions;
 
 constexpr const char* kPlaceholder = R"(
 node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }

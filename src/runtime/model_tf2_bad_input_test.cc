@@ -21,15 +21,7 @@ const fs::path kModel = fs::path(TFMODEL_CORPUS_DIR) /
                         "tensorflow-serving/servables/tensorflow/testdata/"
                         "saved_model_half_plus_two_tf2_cpu/00000123";
 
-::testing::AssertionResult Mentions(const Status& s, std::initializer_list<std::string> parts) {
-  if (s.ok()) return ::testing::AssertionFailure() << "expected an error, got OK";
-  for (const std::string& p : parts) {
-    if (s.message().find(p) == std::string::npos) {
-      return ::testing::AssertionFailure() << "\"" << p << "\" not in: " << s.ToString();
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
+using test::Mentions;
 
 // A copy of the model whose MetaGraph `edit` changed.
 std::string EditedCopy(const std::string& tag, const std::function<void(MetaGraphData&)>& edit) {

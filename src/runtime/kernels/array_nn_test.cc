@@ -6,60 +6,28 @@
 #include <cmath>
 #include <limits>
 
+#include "src/formats/graph_io.h"
 #include "src/runtime/kernel.h"
+#include "src/runtime/kernels/kernel_test_util.h"
 
 namespace tfmodel {
 namespace {
 
-AttrValue I(int64_t v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kInt;
-  a.i = v;
-  return a;
-}
-AttrValue S(const std::string& v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kString;
-  a.s = v;
-  return a;
-}
-AttrValue B(bool v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kBool;
-  a.b = v;
-  return a;
-}
-AttrValue Ints(std::vector<int64_t> v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kList;
-  a.list.i = std::move(v);
-  return a;
-}
+AttrValue I(int64_t v) { return IntAttr(v); }
+AttrValue S(const std::string& v) { return StringAttr(v); }
+AttrValue B(bool v) { return BoolAttr(v); }
+AttrValue Ints(std::vector<int64_t> v) { return IntListAttr(v); }
 
 Tensor F(std::vector<float> v, Shape s) { return Tensor::FromVector<float>(v, s); }
 Tensor I32(std::vector<int32_t> v, Shape s) { return Tensor::FromVector<int32_t>(v, s); }
 Tensor I64(std::vector<int64_t> v, Shape s) { return Tensor::FromVector<int64_t>(v, s); }
 Tensor Zeros(Shape s) { return Tensor::Allocate(DataType::kFloat, s).value(); }
 
-struct Ran {
-  Status status;
-  std::vector<Tensor> outputs;
-};
+using test::Ran;
 
 // Plans and runs one node named "bad_node" the way the executor does.
 Ran RunOp(const std::string& op, const AttrMap& attrs, std::vector<Tensor> inputs) {
-  static const std::string kName = "bad_node";
-  const OpRegistration* reg = OpRegistry::Global().Find(op);
-  if (reg == nullptr) return {NotFound("op " + op + " not registered"), {}};
-  std::vector<DataType> types;
-  for (const Tensor& t : inputs) types.push_back(t.dtype());
-  NodeInfo info(kName, op, attrs, types);
-  Result<Kernel> k = reg->factory(info);
-  if (!k.ok()) return {k.status(), {}};
-  std::vector<Tensor> outputs(k->output_types.size());
-  KernelContext ctx(kName, inputs, outputs, nullptr, {});
-  Status s = k->compute(ctx);
-  return {s, outputs};
+  return test::RunKernel("bad_node", op, attrs, std::move(inputs));
 }
 
 // The error must be InvalidArgument (or `code`), name the node and contain `needle`.

@@ -3,18 +3,15 @@
 // errors, never crashes, on bad data (also run under ASan+UBSan).
 #include <gtest/gtest.h>
 
+#include "src/formats/graph_io.h"
 #include "src/runtime/kernel.h"
+#include "src/runtime/kernels/kernel_test_util.h"
 #include "src/runtime/tensor_list.h"
 
 namespace tfmodel {
 namespace {
 
-AttrValue Type(DataType t) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kType;
-  a.type = t;
-  return a;
-}
+AttrValue Type(DataType t) { return TypeAttr(t); }
 const AttrMap kFloatList = {{"element_dtype", Type(DataType::kFloat)},
                             {"shape_type", Type(DataType::kInt32)}};
 
@@ -25,24 +22,10 @@ Tensor ShapeT(std::vector<int32_t> dims) {
 }
 Tensor UnknownRank() { return Tensor::Scalar<int32_t>(-1); }
 
-struct Ran {
-  Status status;
-  std::vector<Tensor> outputs;
-};
+using test::Ran;
 
 Ran RunOp(const std::string& op, std::vector<Tensor> inputs, const AttrMap& attrs = kFloatList) {
-  static const std::string kName = "list_node";
-  const OpRegistration* reg = OpRegistry::Global().Find(op);
-  if (reg == nullptr) return {NotFound("op " + op + " not registered"), {}};
-  std::vector<DataType> types;
-  for (const Tensor& t : inputs) types.push_back(t.dtype());
-  NodeInfo info(kName, op, attrs, types);
-  Result<Kernel> k = reg->factory(info);
-  if (!k.ok()) return {k.status(), {}};
-  std::vector<Tensor> outputs(k->output_types.size());
-  KernelContext ctx(kName, inputs, outputs, nullptr, {});
-  Status s = k->compute(ctx);
-  return {s, outputs};
+  return test::RunKernel("list_node", op, attrs, std::move(inputs));
 }
 
 Tensor Ok(const Ran& r, int i = 0) {
