@@ -45,7 +45,8 @@ struct GraphSummary {
   std::vector<TensorSpec> placeholders;     // likely inputs
   std::vector<std::string> likely_outputs;  // nodes nothing consumes (excluding no-output ops)
   std::map<std::string, int> op_counts;
-  std::set<std::string> library_ops;        // ops of the function library's bodies (TF2)
+  // The ops of the graph and of the library functions it calls (TF's ops_used_by_graph_def).
+  std::set<std::string> used_ops;
   int64_t num_nodes = 0;
   int64_t num_variables = 0;
   int64_t variable_elements = 0;  // total elements of fully-shaped variables and constants
@@ -121,6 +122,10 @@ struct MetaGraphInfo {
   std::string tensorflow_version;
   std::map<std::string, Signature> signatures;
   GraphSummary summary;
+  // TF2 SavedModels: what `saved_model_cli show --all` prints after "Concrete Functions:" (the
+  // root object's functions and their input signatures, in Python's notation).
+  bool has_object_graph = false;
+  std::string concrete_functions_text;
 };
 // A SavedModel's fingerprint.pb (TF >= 2.11): hashes identifying the model (spec 4.8).
 struct SavedModelFingerprint {

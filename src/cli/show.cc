@@ -40,12 +40,6 @@ std::string PySetRepr(const std::set<std::string>& items) {
   return out + "}";
 }
 
-// What saved_model_cli lists: the graph's ops and those of its function library.
-std::set<std::string> AllOps(const GraphSummary& s) {
-  std::set<std::string> ops = s.library_ops;
-  for (const auto& [op, n] : s.op_counts) ops.insert(op);
-  return ops;
-}
 
 std::string TensorSpecText(const std::string& kind, const std::string& key, const TensorSpec& t) {
   return "    " + kind + "['" + key + "'] tensor_info:\n        dtype: " + DataTypeEnumName(t.dtype) +
@@ -203,7 +197,13 @@ int Show(const ShowOptions& o, std::FILE* out) {
         for (const auto& [key, sig] : mg->signatures) text += "\n" + SignatureText(key, sig);
         // Python prints a set (in arbitrary order); ours is sorted.
         text += "The MetaGraph with tag set " + PyListRepr(mg->tags) +
-                " contains the following ops: " + PySetRepr(AllOps(mg->summary)) + "\n";
+                " contains the following ops: " + PySetRepr(mg->summary.used_ops) + "\n";
+      }
+      // saved_model_cli ends with the functions of the (one) TF2 object graph.
+      for (const MetaGraphInfo* mg : sorted) {
+        if (!mg->has_object_graph) continue;
+        text += "\nConcrete Functions:" + mg->concrete_functions_text;
+        break;
       }
       if (info.has_fingerprint) text += FingerprintText(info.fingerprint);
     }

@@ -1,6 +1,7 @@
 // GraphDef, MetaGraphDef and SavedModel protos <-> the plain structs of graph_io.h
 // (spec/tf-formats.md 3.1-3.10, 4.1-4.4). Protobuf types stop here.
 #include "src/formats/graph_io.h"
+#include "src/formats/concrete_functions.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/tokenizer.h>
@@ -412,6 +413,7 @@ Status MetaGraphFromProto(const tensorflow::MetaGraphDef& p, MetaGraphData* m) {
   }
   TFM_RETURN_IF_ERROR(AssetsFromProto(p, &m->assets));
   m->has_object_graph = p.has_object_graph_def();
+  if (m->has_object_graph) m->concrete_functions_text = ConcreteFunctionsText(p.object_graph_def(), p.graph_def().library());
   return Status::Ok();
 }
 

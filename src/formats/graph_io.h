@@ -155,6 +155,8 @@ struct MetaGraphData {
   std::map<std::string, SignatureDefData> signatures;
   std::vector<AssetFileData> assets;  // asset_file_def, else the saved_model_assets collection
   bool has_object_graph = false;      // TF2 SavedModel
+  // saved_model_cli's "Concrete Functions" section for it (concrete_functions.h).
+  std::string concrete_functions_text;
 };
 
 // VariableDef (variable.proto): how the `variables` / `trainable_variables` collections describe

@@ -486,8 +486,33 @@ GraphSummary SummarizeGraph(const GraphDefData& def) {
     }
   }
   s.num_nodes = static_cast<int64_t>(def.nodes.size());
-  for (const FunctionDefData& f : def.functions) {
-    for (const NodeDefData& n : f.nodes) s.library_ops.insert(n.op);
+  // The ops of the functions the graph reaches by calling them (as op or through a
+  // PartitionedCall's `f`), as TensorFlow's ops_used_by_graph_def counts them; If/While
+  // branches are not followed.
+  std::map<std::string, const FunctionDefData*> functions;
+  for (const FunctionDefData& f : def.functions) functions.emplace(f.name, &f);
+  std::set<std::string> used;
+  std::vector<const FunctionDefData*> todo;
+  auto mark = [&](const std::string& op) {
+    auto it = functions.find(op);
+    if (!used.count(op) && it != functions.end()) todo.push_back(it->second);
+    used.insert(op);
+  };
+  auto visit = [&](const NodeDefData& n) {
+    mark(n.op);
+    if (n.op == "PartitionedCall" || n.op == "StatefulPartitionedCall") {
+      auto f = n.attrs.find("f");
+      if (f != n.attrs.end() && f->second.kind == AttrValue::Kind::kFunc) mark(f->second.func.name);
+    }
+  };
+  for (const NodeDefData& n : def.nodes) visit(n);
+  while (!todo.empty()) {
+    const FunctionDefData* f = todo.back();
+    todo.pop_back();
+    for (const NodeDefData& n : f->nodes) visit(n);
+  }
+  for (const std::string& op : used) {
+    if (!functions.count(op)) s.used_ops.insert(op);
   }
   for (const NodeDefData& n : def.nodes) {
     ++s.op_counts[n.op];
@@ -529,6 +554,8 @@ MetaGraphInfo InfoOf(const MetaGraphData& mg) {
   info.tensorflow_version = mg.tensorflow_version;
   info.signatures = SignaturesOf(mg);
   info.summary = SummarizeGraph(mg.graph);
+  info.has_object_graph = mg.has_object_graph;
+  info.concrete_functions_text = mg.concrete_functions_text;
   return info;
 }
 
