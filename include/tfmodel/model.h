@@ -35,6 +35,8 @@ struct Signature {
   std::string method_name;
   std::map<std::string, TensorSpec> inputs;
   std::map<std::string, TensorSpec> outputs;
+  // TF2: values of optional inputs, used by RunSignature when the input is not given.
+  std::map<std::string, Tensor> defaults;
 };
 
 // What `tfmodel show` prints for a graph.
@@ -118,11 +120,23 @@ struct MetaGraphInfo {
   std::map<std::string, Signature> signatures;
   GraphSummary summary;
 };
+// A SavedModel's fingerprint.pb (TF >= 2.11): hashes identifying the model (spec 4.8).
+struct SavedModelFingerprint {
+  uint64_t saved_model_checksum = 0;
+  uint64_t graph_def_program_hash = 0;
+  uint64_t signature_def_hash = 0;
+  uint64_t saved_object_graph_hash = 0;
+  uint64_t checkpoint_hash = 0;
+  int32_t producer = 0;  // the fingerprint's version
+  std::string uuid;      // empty before TF ~2.15
+  std::string singleprint;  // "<program>/<signature>/<object graph>/<checkpoint>" hashes
+};
 struct ModelInfo {
   Model::Kind kind = Model::Kind::kFrozenGraph;
   std::string path;  // the file or version directory read
   std::vector<MetaGraphInfo> meta_graphs;  // one for .pb and .meta
   bool has_fingerprint = false;
+  SavedModelFingerprint fingerprint;  // when has_fingerprint
 };
 Result<ModelInfo> InspectModel(std::string_view path);
 

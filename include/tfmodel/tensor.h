@@ -89,6 +89,19 @@ struct BFloat16 {
   float ToFloat() const;
 };
 
+// A DT_VARIANT element: a shared pointer to an immutable value of some C++ type (a TensorList
+// for the list ops). Copying a variant tensor copies the pointers; an op that "modifies" a value
+// builds a new one, so a value seen by one kernel never changes under another. An empty pointer
+// is a default-constructed (empty) variant.
+class VariantValue {
+ public:
+  virtual ~VariantValue() = default;
+  // TensorFlow's type name of the value ("tensorflow::TensorList").
+  virtual std::string TypeName() const = 0;
+  virtual std::string DebugString() const = 0;
+};
+using Variant = std::shared_ptr<const VariantValue>;
+
 // The C++ element type of each fixed-size dtype, for flat<T>() and DispatchDataType.
 template <DataType D> struct DataTypeToCpp;
 #define TFM_DTYPE_CPP_(D, T) \
@@ -109,6 +122,7 @@ TFM_DTYPE_CPP_(kComplex128, std::complex<double>);
 TFM_DTYPE_CPP_(kHalf, Half);
 TFM_DTYPE_CPP_(kUInt32, uint32_t);
 TFM_DTYPE_CPP_(kUInt64, uint64_t);
+TFM_DTYPE_CPP_(kVariant, Variant);
 #undef TFM_DTYPE_CPP_
 
 template <typename T> constexpr DataType CppToDataType();
@@ -128,6 +142,7 @@ template <> constexpr DataType CppToDataType<std::complex<double>>() { return Da
 template <> constexpr DataType CppToDataType<Half>() { return DataType::kHalf; }
 template <> constexpr DataType CppToDataType<uint32_t>() { return DataType::kUInt32; }
 template <> constexpr DataType CppToDataType<uint64_t>() { return DataType::kUInt64; }
+template <> constexpr DataType CppToDataType<Variant>() { return DataType::kVariant; }
 
 // Calls fn(T{}) -- a value of the element type -- for the dtypes that have a C++ type above
 // (not string) and returns its result; returns `fallback` for the others.
@@ -189,9 +204,9 @@ class Tensor {
   // An empty DT_INVALID tensor.
   Tensor();
   // Zero-initialised (empty strings for DT_STRING). DT_RESOURCE tensors hold one std::string per
-  // element (the resource's key; read them with flat<std::string>()). Fails for DT_INVALID and
-  // DT_VARIANT, or
-  // when the byte size is over kMaxTensorBytes or memory is exhausted.
+  // element (the resource's key; read them with flat<std::string>()); DT_VARIANT tensors one
+  // Variant per element, empty (flat<Variant>()). Fails for DT_INVALID, or when the byte size is
+  // over kMaxTensorBytes or memory is exhausted.
   static Result<Tensor> Allocate(DataType dtype, const Shape& shape);
   // Like Allocate, but fixed-size elements are left uninitialised: for callers that overwrite
   // every byte (readers), saving a pass over the memory.
@@ -222,18 +237,18 @@ class Tensor {
     CheckType(CppToDataType<T>());
     return {static_cast<const T*>(data_), static_cast<size_t>(num_elements_)};
   }
-  // Raw element bytes of a fixed-size dtype (TotalBytes() long); nullptr for strings.
+  // Raw element bytes of a fixed-size dtype (TotalBytes() long); nullptr for strings and variants.
   void* raw_data() { return IsPodDataType(dtype_) ? data_ : nullptr; }
   const void* raw_data() const { return IsPodDataType(dtype_) ? data_ : nullptr; }
 
   // Same elements, new shape with the same element count.
   Result<Tensor> Reshaped(const Shape& shape) const;
-  // A deep copy with its own buffer.
+  // A deep copy with its own buffer (variant elements share their immutable values).
   Tensor Clone() const;
   // Whether another Tensor handle shares this one's buffer (so writing in place would be seen
   // through it).
   bool SharesBuffer() const { return buffer_ != nullptr && buffer_.use_count() > 1; }
-  // Bitwise equality of dtype, shape and elements (strings by bytes).
+  // Bitwise equality of dtype, shape and elements (strings by bytes, variants by identity).
   bool Equals(const Tensor& other) const;
   // numpy-like rendering of the values ("[[1. 2.]\n [3. 4.]]"); at most `max_elements`
   // are printed, the rest summarised with "...".

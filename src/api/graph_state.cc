@@ -87,6 +87,20 @@ const Tensor* GraphState::ConstValue(const Output& o) const {
                                                                             : nullptr;
 }
 
+std::optional<std::vector<int64_t>> GraphState::ConstInts(const Output& o) const {
+  const Tensor* t = ConstValue(o);
+  if (t == nullptr) return std::nullopt;
+  std::vector<int64_t> v;
+  if (t->dtype() == DataType::kInt32) {
+    for (int32_t x : t->flat<int32_t>()) v.push_back(x);
+  } else if (t->dtype() == DataType::kInt64) {
+    for (int64_t x : t->flat<int64_t>()) v.push_back(x);
+  } else {
+    return std::nullopt;
+  }
+  return v;
+}
+
 std::pair<int64_t, int64_t> GraphState::GetSeed(std::optional<int64_t> op_seed) {
   // tf.compat.v1 random_seed.get_seed (TF 2.21): with a graph seed, an op without a seed takes
   // the graph's next random-op counter; an op seed alone pairs with DEFAULT_GRAPH_SEED; neither

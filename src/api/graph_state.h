@@ -56,6 +56,8 @@ class GraphState : public std::enable_shared_from_this<GraphState> {
   int NumOutputs(int node) const { return static_cast<int>(types_[node].size()); }
   // The value of `o` when its op is a Const (for shape inference and static folding).
   const Tensor* ConstValue(const Output& o) const;
+  // The values of an int32/int64 Const, else nullopt.
+  std::optional<std::vector<int64_t>> ConstInts(const Output& o) const;
 
   // Adds the nodes of a GraphDef (import_graph_def), computing dtypes and shapes as AddOp does;
   // `prefix` "" or "import" (already unique).

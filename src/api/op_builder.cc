@@ -3,67 +3,6 @@
 
 namespace tfmodel {
 
-AttrValue TypeAttr(DataType t) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kType;
-  a.type = t;
-  return a;
-}
-AttrValue IntAttr(int64_t v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kInt;
-  a.i = v;
-  return a;
-}
-AttrValue FloatAttr(float v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-AttrValue BoolAttr(bool v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kBool;
-  a.b = v;
-  return a;
-}
-AttrValue StringAttr(std::string_view v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kString;
-  a.s = std::string(v);
-  return a;
-}
-AttrValue ShapeAttr(const PartialShape& s) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kShape;
-  a.shape = s;
-  return a;
-}
-AttrValue TensorAttr(const Tensor& t) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kTensor;
-  a.tensor = t;
-  return a;
-}
-AttrValue IntListAttr(const std::vector<int64_t>& v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kList;
-  a.list.i = v;
-  return a;
-}
-AttrValue TypeListAttr(const std::vector<DataType>& v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kList;
-  a.list.type = v;
-  return a;
-}
-AttrValue StringListAttr(const std::vector<std::string>& v) {
-  AttrValue a;
-  a.kind = AttrValue::Kind::kList;
-  a.list.s = v;
-  return a;
-}
-
 GraphState* GraphOf(std::initializer_list<const Output*> outputs) {
   for (const Output* o : outputs) {
     if (o != nullptr && o->graph() != nullptr) return o->graph();

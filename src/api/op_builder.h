@@ -14,16 +14,6 @@
 
 namespace tfmodel {
 
-AttrValue TypeAttr(DataType t);
-AttrValue IntAttr(int64_t v);
-AttrValue FloatAttr(float v);
-AttrValue BoolAttr(bool v);
-AttrValue StringAttr(std::string_view v);
-AttrValue ShapeAttr(const PartialShape& s);
-AttrValue TensorAttr(const Tensor& t);
-AttrValue IntListAttr(const std::vector<int64_t>& v);
-AttrValue TypeListAttr(const std::vector<DataType>& v);
-AttrValue StringListAttr(const std::vector<std::string>& v);
 
 // The graph of the first valid handle (null when none is valid: the graph then already holds
 // the error that made them invalid).

@@ -34,18 +34,7 @@ PartialShape Broadcast(const PartialShape& a, const PartialShape& b) {
 // Integer values of a constant input (int32/int64), if it is one.
 std::optional<std::vector<int64_t>> ConstInts(const GraphState& g, const Node& n, int input) {
   if (input >= static_cast<int>(n.inputs.size())) return std::nullopt;
-  const Tensor* t = g.ConstValue(Output(const_cast<GraphState*>(&g), n.inputs[input].node,
-                                        n.inputs[input].index));
-  if (t == nullptr) return std::nullopt;
-  std::vector<int64_t> v;
-  if (t->dtype() == DataType::kInt32) {
-    for (int32_t x : t->flat<int32_t>()) v.push_back(x);
-  } else if (t->dtype() == DataType::kInt64) {
-    for (int64_t x : t->flat<int64_t>()) v.push_back(x);
-  } else {
-    return std::nullopt;
-  }
-  return v;
+  return g.ConstInts(Output(const_cast<GraphState*>(&g), n.inputs[input].node, n.inputs[input].index));
 }
 
 const AttrValue* Attr(const Node& n, const char* name) {

@@ -13,6 +13,9 @@ namespace tfmodel::cli {
 
 // Prints "tfmodel: <status>" to stderr and returns the failure exit code (1).
 int Fail(const Status& s);
+// Prints a one-line notice to stderr for each file of SavedModel directory `dir` that tfmodel
+// reads past (keras_metadata.pb); nothing for other paths.
+void NoteIgnoredFiles(const std::string& dir);
 // "a,b,,c" -> {"a", "b", "c"}.
 std::vector<std::string> SplitComma(const std::string& s);
 

@@ -19,6 +19,14 @@ int Fail(const Status& s) {
   return 1;
 }
 
+void NoteIgnoredFiles(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(std::filesystem::path(dir) / "keras_metadata.pb", ec)) {
+    std::fprintf(stderr, "tfmodel: ignoring %s/keras_metadata.pb (Keras-only metadata; the graph "
+                         "and its signatures are what runs)\n", dir.c_str());
+  }
+}
+
 std::vector<std::string> SplitComma(const std::string& s) {
   std::vector<std::string> out;
   size_t start = 0;

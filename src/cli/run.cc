@@ -26,6 +26,7 @@ int RunModel(const RunOptions& o, std::FILE* out) {
   auto model_or = Model::Load(o.path, load);
   if (!model_or.ok()) return Fail(model_or.status());
   Model& model = **model_or;
+  NoteIgnoredFiles(model.path());
   const bool by_signature = model.kind() == Model::Kind::kSavedModel ||
                             (!model.signatures().empty() && o.fetch.empty());
   const Signature* sig = nullptr;
@@ -78,7 +79,7 @@ int RunModel(const RunOptions& o, std::FILE* out) {
   std::vector<std::pair<std::string, Tensor>> results;
   if (sig) {
     for (const auto& [key, spec] : sig->inputs) {
-      if (!inputs.count(key)) {
+      if (!inputs.count(key) && !sig->defaults.count(key)) {
         return Fail(InvalidArgument("missing input '" + key + "' of signature '" + o.signature_def +
                                     "' (" + std::string(DataTypeName(spec.dtype)) + ", tensor " +
                                     spec.name + ")"));

@@ -118,6 +118,32 @@ std::string SummaryJson(const GraphSummary& s) {
   return out + "}}";
 }
 
+// fingerprint.pb, after what saved_model_cli prints (which does not show it).
+std::string FingerprintText(const SavedModelFingerprint& f) {
+  std::string out = "\nThe SavedModel fingerprint (fingerprint.pb):\n";
+  out += "  saved_model_checksum: " + std::to_string(f.saved_model_checksum) + "\n";
+  out += "  graph_def_program_hash: " + std::to_string(f.graph_def_program_hash) + "\n";
+  out += "  signature_def_hash: " + std::to_string(f.signature_def_hash) + "\n";
+  out += "  saved_object_graph_hash: " + std::to_string(f.saved_object_graph_hash) + "\n";
+  out += "  checkpoint_hash: " + std::to_string(f.checkpoint_hash) + "\n";
+  out += "  version: " + std::to_string(f.producer) + "\n";
+  if (!f.uuid.empty()) out += "  uuid: " + f.uuid + "\n";
+  out += "  singleprint: " + f.singleprint + "\n";
+  return out;
+}
+
+std::string FingerprintJson(const ModelInfo& info) {
+  if (!info.has_fingerprint) return "null";
+  const SavedModelFingerprint& f = info.fingerprint;
+  return "{\"saved_model_checksum\": " + std::to_string(f.saved_model_checksum) +
+         ", \"graph_def_program_hash\": " + std::to_string(f.graph_def_program_hash) +
+         ", \"signature_def_hash\": " + std::to_string(f.signature_def_hash) +
+         ", \"saved_object_graph_hash\": " + std::to_string(f.saved_object_graph_hash) +
+         ", \"checkpoint_hash\": " + std::to_string(f.checkpoint_hash) +
+         ", \"version\": " + std::to_string(f.producer) + ", \"uuid\": " + JsonString(f.uuid) +
+         ", \"singleprint\": " + JsonString(f.singleprint) + "}";
+}
+
 const char* KindName(Model::Kind k) {
   switch (k) {
     case Model::Kind::kSavedModel: return "saved_model";
@@ -133,10 +159,11 @@ int Show(const ShowOptions& o, std::FILE* out) {
   auto info_or = InspectModel(o.path);
   if (!info_or.ok()) return Fail(info_or.status());
   const ModelInfo& info = *info_or;
+  if (info.kind == Model::Kind::kSavedModel) NoteIgnoredFiles(info.path);
   std::string text;
   if (o.json) {
     text = "{\"path\": " + JsonString(info.path) + ", \"kind\": \"" + KindName(info.kind) +
-           "\", \"fingerprint\": " + (info.has_fingerprint ? "true" : "false") +
+           "\", \"fingerprint\": " + FingerprintJson(info) +
            ", \"meta_graphs\": [";
     for (size_t i = 0; i < info.meta_graphs.size(); ++i) {
       const MetaGraphInfo& mg = info.meta_graphs[i];
@@ -169,6 +196,7 @@ int Show(const ShowOptions& o, std::FILE* out) {
         text += "The MetaGraph with tag set " + PyListRepr(mg->tags) +
                 " contains the following ops: " + PySetRepr(mg->summary.op_counts) + "\n";
       }
+      if (info.has_fingerprint) text += FingerprintText(info.fingerprint);
     }
   } else {
     const MetaGraphInfo& mg = info.meta_graphs[0];

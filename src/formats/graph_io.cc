@@ -362,6 +362,31 @@ Status AssetsFromProto(const tensorflow::MetaGraphDef& p, std::vector<AssetFileD
   return Status::Ok();
 }
 
+// A graph saved with stripped_default_attrs lacks every attr equal to its OpDef default; the
+// MetaGraph's stripped_op_list has the OpDefs of every op it uses (in functions too), so the
+// defaults come back from there, as TensorFlow's loader restores them from its op registry.
+Status AddDefaultAttrs(const tensorflow::OpList& ops, GraphDefData* g) {
+  std::map<std::string, const tensorflow::OpDef*> by_name;
+  for (const tensorflow::OpDef& op : ops.op()) by_name.emplace(op.name(), &op);
+  auto fill = [&](NodeDefData& n) -> Status {
+    auto it = by_name.find(n.op);
+    if (it == by_name.end()) return Status::Ok();
+    for (const auto& attr : it->second->attr()) {
+      if (!attr.has_default_value() || n.attrs.count(attr.name())) continue;
+      AttrValue a;
+      TFM_RETURN_IF_ERROR(AttrFromProto(attr.default_value(), &a)
+                              .WithContext("default of attr '" + attr.name() + "' of op " + n.op));
+      n.attrs.emplace(attr.name(), std::move(a));
+    }
+    return Status::Ok();
+  };
+  for (NodeDefData& n : g->nodes) TFM_RETURN_IF_ERROR(fill(n));
+  for (FunctionDefData& f : g->functions) {
+    for (NodeDefData& n : f.nodes) TFM_RETURN_IF_ERROR(fill(n));
+  }
+  return Status::Ok();
+}
+
 Status MetaGraphFromProto(const tensorflow::MetaGraphDef& p, MetaGraphData* m) {
   const auto& info = p.meta_info_def();
   m->tags.assign(info.tags().begin(), info.tags().end());
@@ -369,6 +394,7 @@ Status MetaGraphFromProto(const tensorflow::MetaGraphDef& p, MetaGraphData* m) {
   m->tensorflow_git_version = info.tensorflow_git_version();
   m->stripped_default_attrs = info.stripped_default_attrs();
   TFM_RETURN_IF_ERROR(GraphFromProto(p.graph_def(), &m->graph));
+  if (m->stripped_default_attrs) TFM_RETURN_IF_ERROR(AddDefaultAttrs(info.stripped_op_list(), &m->graph));
   m->has_saver = p.has_saver_def();
   const tensorflow::SaverDef& sv = p.saver_def();
   m->saver = {.filename_tensor_name = sv.filename_tensor_name(),
@@ -672,4 +698,66 @@ std::string SerializeAssetFileDef(const AssetFileData& asset) {
   p.SerializeToString(&out);
   return out;
 }
+
+AttrValue TypeAttr(DataType t) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kType;
+  a.type = t;
+  return a;
+}
+AttrValue IntAttr(int64_t v) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kInt;
+  a.i = v;
+  return a;
+}
+AttrValue FloatAttr(float v) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+AttrValue BoolAttr(bool v) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kBool;
+  a.b = v;
+  return a;
+}
+AttrValue StringAttr(std::string_view v) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kString;
+  a.s = std::string(v);
+  return a;
+}
+AttrValue ShapeAttr(const PartialShape& s) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kShape;
+  a.shape = s;
+  return a;
+}
+AttrValue TensorAttr(const Tensor& t) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kTensor;
+  a.tensor = t;
+  return a;
+}
+AttrValue IntListAttr(const std::vector<int64_t>& v) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kList;
+  a.list.i = v;
+  return a;
+}
+AttrValue TypeListAttr(const std::vector<DataType>& v) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kList;
+  a.list.type = v;
+  return a;
+}
+AttrValue StringListAttr(const std::vector<std::string>& v) {
+  AttrValue a;
+  a.kind = AttrValue::Kind::kList;
+  a.list.s = v;
+  return a;
+}
+
 }  // namespace tfmodel

@@ -54,6 +54,18 @@ struct AttrValue {
   } list;               // kList (any of the vectors may be filled)
 };
 
+// One-kind AttrValues, for code that builds nodes (the graph API, tests).
+AttrValue TypeAttr(DataType t);
+AttrValue IntAttr(int64_t v);
+AttrValue FloatAttr(float v);
+AttrValue BoolAttr(bool v);
+AttrValue StringAttr(std::string_view v);
+AttrValue ShapeAttr(const PartialShape& s);
+AttrValue TensorAttr(const Tensor& t);
+AttrValue IntListAttr(const std::vector<int64_t>& v);
+AttrValue TypeListAttr(const std::vector<DataType>& v);
+AttrValue StringListAttr(const std::vector<std::string>& v);
+
 struct NodeDefData {
   std::string name;
   std::string op;
@@ -134,7 +146,8 @@ struct MetaGraphData {
   std::vector<std::string> tags;
   std::string tensorflow_version;
   std::string tensorflow_git_version;
-  // Attrs equal to their OpDef default were removed (TF2): apply OpDef defaults when reading.
+  // Attrs equal to their OpDef default were removed (TF2). Reading adds them back from the
+  // MetaGraph's stripped_op_list (to graph nodes and function bodies).
   bool stripped_default_attrs = false;
   GraphDefData graph;
   bool has_saver = false;

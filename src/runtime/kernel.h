@@ -32,6 +32,7 @@
 
 namespace tfmodel {
 
+class FunctionLibrary;
 class ResourceMgr;
 class ThreadPool;
 class VariableState;
@@ -40,8 +41,9 @@ class VariableState;
 class NodeInfo {
  public:
   NodeInfo(const std::string& name, const std::string& op, const AttrMap& attrs,
-           std::vector<DataType> input_types)
-      : name_(name), op_(op), attrs_(attrs), input_types_(std::move(input_types)) {}
+           std::vector<DataType> input_types, const FunctionLibrary* functions = nullptr)
+      : name_(name), op_(op), attrs_(attrs), input_types_(std::move(input_types)),
+        functions_(functions) {}
 
   const std::string& name() const { return name_; }
   const std::string& op() const { return op_; }
@@ -50,6 +52,9 @@ class NodeInfo {
   // dtype of data input i (DT_RESOURCE for resource handles).
   DataType input_type(int i) const { return input_types_[i]; }
   const std::vector<DataType>& input_types() const { return input_types_; }
+  // The functions of the graph the node is in (for the ops that call them: PartitionedCall,
+  // If, While, ...); null when the planner has none.
+  const FunctionLibrary* function_library() const { return functions_; }
 
   // Attr getters: a missing attr or one of the wrong kind is an InvalidArgument naming the
   // node, the op and the attr. The *Or forms return `fallback` when the attr is absent.
@@ -82,6 +87,7 @@ class NodeInfo {
   const std::string& op_;
   const AttrMap& attrs_;
   std::vector<DataType> input_types_;
+  const FunctionLibrary* functions_;
 };
 
 // What a kernel sees when it runs. Inputs are shared handles: a kernel must not write into an

@@ -8,6 +8,7 @@
 
 #include "src/base/file.h"
 #include "src/base/strings.h"
+#include "src/formats/fingerprint.h"
 #include "src/formats/graph_io.h"
 #include "src/runtime/session.h"
 #include "tfmodel/checkpoint.h"
@@ -55,6 +56,7 @@ std::map<std::string, Signature> SignaturesOf(const MetaGraphData& mg) {
     s.method_name = sig.method_name;
     for (const auto& [k, t] : sig.inputs) s.inputs[k] = SpecFrom(t);
     for (const auto& [k, t] : sig.outputs) s.outputs[k] = SpecFrom(t);
+    s.defaults = sig.defaults;
     out[key] = std::move(s);
   }
   return out;
@@ -80,16 +82,7 @@ Result<std::unique_ptr<GraphSession>> MakeSession(const GraphDefData& def, const
   Status s = g.Import(def, options);
   if (!s.ok()) return s.WithContext(what);
   auto session = GraphSession::Create(std::move(g), roots, {.num_threads = load.num_threads});
-  if (!session.ok()) {
-    std::string hint;
-    for (const auto& n : def.nodes) {
-      if (n.op == "StatefulPartitionedCall" || n.op == "PartitionedCall") {
-        hint = " (this graph calls TF2 functions; TF2 SavedModels are not supported yet)";
-        break;
-      }
-    }
-    return session.status().WithContext(what + hint);
-  }
+  if (!session.ok()) return session.status().WithContext(what);
   return session;
 }
 
@@ -443,6 +436,11 @@ Result<std::map<std::string, Tensor>> Model::RunSignature(std::string_view key_v
     }
     feeds.emplace_back(spec->second.name, t);
   }
+  // TF2 optional inputs: their default when not given.
+  for (const auto& [k, value] : sig.defaults) {
+    auto spec = sig.inputs.find(k);
+    if (!inputs.count(k) && spec != sig.inputs.end()) feeds.emplace_back(spec->second.name, value);
+  }
   std::vector<std::string> keys = output_keys;
   if (keys.empty()) {
     for (const auto& [k, s] : sig.outputs) keys.push_back(k);
@@ -548,7 +546,13 @@ Result<ModelInfo> InspectModel(std::string_view path_view) {
     TFM_ASSIGN_OR_RETURN(SavedModelData sm, ReadSavedModel(path));
     info.kind = Model::Kind::kSavedModel;
     info.path = path;
-    info.has_fingerprint = FileExists(JoinPath(path, "fingerprint.pb"));
+    if (const std::string fp = JoinPath(path, "fingerprint.pb"); FileExists(fp)) {
+      TFM_ASSIGN_OR_RETURN(FingerprintData f, ReadFingerprint(fp));
+      info.has_fingerprint = true;
+      info.fingerprint = {f.saved_model_checksum, f.graph_def_program_hash, f.signature_def_hash,
+                          f.saved_object_graph_hash, f.checkpoint_hash, f.producer, f.uuid,
+                          f.Singleprint()};
+    }
     for (const MetaGraphData& mg : sm.meta_graphs) info.meta_graphs.push_back(InfoOf(mg));
     return info;
   }

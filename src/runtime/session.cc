@@ -22,7 +22,8 @@ std::string RefVariableKey(const Node& n) {
 }  // namespace
 
 GraphSession::GraphSession(GraphIR graph, const SessionOptions& options)
-    : graph_(std::move(graph)), options_(options) {
+    : graph_(std::move(graph)), options_(options),
+      functions_(std::make_unique<FunctionLibrary>(graph_.functions())) {
   const int threads =
       options.num_threads <= 0 ? ThreadPool::HardwareConcurrency() : options.num_threads;
   if (threads > 1) pool_ = std::make_unique<ThreadPool>(threads - 1);
@@ -115,7 +116,9 @@ Status GraphSession::PlanNode(int id) {
   const GraphIR& g = graph_;
   const Node& n = g.node(id);
   const OpRegistration* op = OpRegistry::Global().Find(n.op);
-  if (op == nullptr) {
+  // A node may call a function of the library by its name (TensorFlow allows it).
+  const bool function_op = op == nullptr && functions_->Find(n.op) != nullptr;
+  if (op == nullptr && !function_op) {
     return Unimplemented("node '" + n.name + "' uses op '" + n.op +
                          "', which tfmodel does not implement");
   }
@@ -139,13 +142,13 @@ Status GraphSession::PlanNode(int id) {
     }
     p.ref_inputs.push_back(ref);
   }
-  p.writes_ref_inputs = op->writes_ref_inputs;
-  p.produces_ref = op->produces_ref;
-  NodeInfo info(n.name, n.op, n.attrs, std::move(input_types));
-  auto kernel = op->factory(info);
+  p.writes_ref_inputs = op != nullptr && op->writes_ref_inputs;
+  p.produces_ref = op != nullptr && op->produces_ref;
+  NodeInfo info(n.name, n.op, n.attrs, std::move(input_types), functions_.get());
+  auto kernel = function_op ? PlanFunctionOp(info) : op->factory(info);
   if (!kernel.ok()) return kernel.status();
   p.output_types = std::move(kernel->output_types);
-  if (op->produces_ref) {
+  if (p.produces_ref) {
     auto dtype = n.attrs.find("dtype");
     auto shape = n.attrs.find("shape");
     if (dtype == n.attrs.end() || shape == n.attrs.end()) {

@@ -29,6 +29,7 @@
 
 #include "src/base/thread_pool.h"
 #include "src/graph/graph.h"
+#include "src/runtime/function.h"
 #include "src/runtime/kernel.h"
 #include "src/runtime/resource.h"
 
@@ -152,6 +153,8 @@ class GraphSession {
   std::vector<PlannedNode> planned_;
   std::vector<VariableState*> ref_var_;  // per node: the variable it references (VariableV2), or null
   ResourceMgr resources_;
+  // The graph's functions, instantiated when a calling node is planned.
+  std::unique_ptr<FunctionLibrary> functions_;
   std::vector<std::shared_ptr<VariableState>> ref_variables_;  // keeps ref inputs alive
   std::mutex plan_mu_;
   std::vector<std::unique_ptr<Plan>> plans_;  // guarded by plan_mu_; plans are never removed

@@ -10,31 +10,7 @@
 namespace tfmodel {
 namespace {
 
-AttrValue TypeAttr(DataType t) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kType;
-  v.type = t;
-  return v;
-}
-AttrValue ShapeAttr(std::vector<int64_t> dims) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kShape;
-  v.shape.dims = std::move(dims);
-  return v;
-}
-AttrValue TensorAttr(Tensor t) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kTensor;
-  v.tensor = std::move(t);
-  return v;
-}
-AttrValue IntAttr(int64_t i) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kInt;
-  v.i = i;
-  return v;
-}
-
+AttrValue DimsAttr(std::vector<int64_t> dims) { return ShapeAttr(PartialShape{false, std::move(dims)}); }
 NodeDefData N(std::string name, std::string op, std::vector<std::string> inputs,
               AttrMap attrs = {}) {
   return NodeDefData{std::move(name), std::move(op), std::move(inputs), "", std::move(attrs)};
@@ -49,7 +25,7 @@ NodeDefData FloatConst(const std::string& name, std::vector<float> values, Shape
 // x [4,16] -> `width` branches of `depth` (MatMul by a 16x16 constant, Tanh) -> AddN.
 GraphDefData WideGraph(int width, int depth) {
   GraphDefData g;
-  g.nodes.push_back(N("x", "Placeholder", {}, {{"dtype", kFloat}, {"shape", ShapeAttr({4, 16})}}));
+  g.nodes.push_back(N("x", "Placeholder", {}, {{"dtype", kFloat}, {"shape", DimsAttr({4, 16})}}));
   std::vector<std::string> ends;
   for (int b = 0; b < width; ++b) {
     std::string prev = "x";
@@ -123,14 +99,14 @@ TEST(ParallelSession, AutoScheduleGivesTheSameResults) {
 GraphDefData FailingBranchGraph() {
   GraphDefData g = WideGraph(4, 3);
   const AttrValue kInt32 = TypeAttr(DataType::kInt32);
-  g.nodes.push_back(N("index", "Placeholder", {}, {{"dtype", kInt32}, {"shape", ShapeAttr({})}}));
+  g.nodes.push_back(N("index", "Placeholder", {}, {{"dtype", kInt32}, {"shape", DimsAttr({})}}));
   std::vector<int32_t> zero{0};
   g.nodes.push_back(N("axis", "Const", {},
                       {{"dtype", kInt32},
                        {"value", TensorAttr(Tensor::FromVector<int32_t>(zero, Shape{}))}}));
   g.nodes.push_back(N("bad", "GatherV2", {"b1_1/tanh", "index", "axis"},
                       {{"Tparams", kFloat}, {"Tindices", kInt32}, {"Taxis", kInt32}}));
-  g.nodes.push_back(N("v", "VariableV2", {}, {{"dtype", kFloat}, {"shape", ShapeAttr({1})}}));
+  g.nodes.push_back(N("v", "VariableV2", {}, {{"dtype", kFloat}, {"shape", DimsAttr({1})}}));
   g.nodes.push_back(FloatConst("one", {1.0f}, Shape({1})));
   g.nodes.push_back(N("init", "Assign", {"v", "one"}, {{"T", kFloat}}));
   g.nodes.push_back(N("bump", "AssignAdd", {"v", "one", "^bad"}, {{"T", kFloat}}));

@@ -6,25 +6,7 @@
 namespace tfmodel {
 namespace {
 
-AttrValue TypeAttr(DataType t) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kType;
-  v.type = t;
-  return v;
-}
-AttrValue ShapeAttr(std::vector<int64_t> dims) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kShape;
-  v.shape.dims = std::move(dims);
-  return v;
-}
-AttrValue TensorAttr(Tensor t) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kTensor;
-  v.tensor = std::move(t);
-  return v;
-}
-
+AttrValue DimsAttr(std::vector<int64_t> dims) { return ShapeAttr(PartialShape{false, std::move(dims)}); }
 NodeDefData N(std::string name, std::string op, std::vector<std::string> inputs, AttrMap attrs = {}) {
   return NodeDefData{std::move(name), std::move(op), std::move(inputs), "", std::move(attrs)};
 }
@@ -34,10 +16,10 @@ NodeDefData N(std::string name, std::string op, std::vector<std::string> inputs,
 GraphDefData TestGraph() {
   GraphDefData g;
   std::vector<float> two{1.5f, -2.0f};
-  g.nodes.push_back(N("x", "Placeholder", {}, {{"dtype", TypeAttr(DataType::kFloat)}, {"shape", ShapeAttr({-1})}}));
+  g.nodes.push_back(N("x", "Placeholder", {}, {{"dtype", TypeAttr(DataType::kFloat)}, {"shape", DimsAttr({-1})}}));
   g.nodes.push_back(N("c", "Const", {}, {{"dtype", TypeAttr(DataType::kFloat)},
                                           {"value", TensorAttr(Tensor::FromVector<float>(two, Shape({2})))}}));
-  g.nodes.push_back(N("v", "VariableV2", {}, {{"dtype", TypeAttr(DataType::kFloat)}, {"shape", ShapeAttr({2})}}));
+  g.nodes.push_back(N("v", "VariableV2", {}, {{"dtype", TypeAttr(DataType::kFloat)}, {"shape", DimsAttr({2})}}));
   g.nodes.push_back(N("init", "Assign", {"v", "c"}, {{"T", TypeAttr(DataType::kFloat)}}));
   g.nodes.push_back(N("read", "Identity", {"v"}, {{"T", TypeAttr(DataType::kFloat)}}));
   g.nodes.push_back(N("add", "AssignAdd", {"v", "c"}, {{"T", TypeAttr(DataType::kFloat)}}));

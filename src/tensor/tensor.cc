@@ -62,10 +62,13 @@ struct Tensor::Buffer {
   void* data = nullptr;
   void* allocation = nullptr;  // what to free: `data`, or the malloc block it is aligned in
   int64_t string_count = 0;    // number of std::string objects constructed in `data`
+  int64_t variant_count = 0;   // number of Variant objects constructed in `data`
 
   ~Buffer() {
     auto* strings = static_cast<std::string*>(data);
     for (int64_t i = 0; i < string_count; ++i) strings[i].~basic_string();
+    auto* variants = static_cast<Variant*>(data);
+    for (int64_t i = 0; i < variant_count; ++i) variants[i].~Variant();
     std::free(allocation);
   }
 };
@@ -86,6 +89,8 @@ Result<Tensor> Tensor::AllocateImpl(DataType dtype, const Shape& shape, bool zer
   size_t elem;
   if (IsStringLike(dtype)) {
     elem = sizeof(std::string);
+  } else if (dtype == DataType::kVariant) {
+    elem = sizeof(Variant);
   } else if (IsPodDataType(dtype)) {
     elem = DataTypeSize(dtype);
   } else {
@@ -123,6 +128,10 @@ Result<Tensor> Tensor::AllocateImpl(DataType dtype, const Shape& shape, bool zer
     auto* strings = static_cast<std::string*>(buffer->data);
     for (int64_t i = 0; i < n; ++i) new (&strings[i]) std::string();
     buffer->string_count = n;
+  } else if (dtype == DataType::kVariant) {
+    auto* variants = static_cast<Variant*>(buffer->data);
+    for (int64_t i = 0; i < n; ++i) new (&variants[i]) Variant();
+    buffer->variant_count = n;
   } else if (zero) {
     std::memset(buffer->data, 0, bytes);
   }
@@ -173,6 +182,10 @@ Tensor Tensor::Clone() const {
     auto src = flat<std::string>();
     auto dst = t.flat<std::string>();
     for (size_t i = 0; i < src.size(); ++i) dst[i] = src[i];
+  } else if (dtype_ == DataType::kVariant) {
+    auto src = flat<Variant>();
+    auto dst = t.flat<Variant>();
+    for (size_t i = 0; i < src.size(); ++i) dst[i] = src[i];
   } else if (TotalBytes() > 0) {
     std::memcpy(t.data_, data_, TotalBytes());
   }
@@ -184,6 +197,14 @@ bool Tensor::Equals(const Tensor& other) const {
   if (IsStringLike(dtype_)) {
     auto a = flat<std::string>();
     auto b = other.flat<std::string>();
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
+  }
+  if (dtype_ == DataType::kVariant) {
+    auto a = flat<Variant>();
+    auto b = other.flat<Variant>();
     for (size_t i = 0; i < a.size(); ++i) {
       if (a[i] != b[i]) return false;
     }
@@ -234,6 +255,10 @@ std::string FormatElement(DataType dtype, const void* data, int64_t i) {
     }
     case DataType::kString:
       return "b'" + CEscape(static_cast<const std::string*>(data)[i]) + "'";
+    case DataType::kVariant: {
+      const Variant& v = static_cast<const Variant*>(data)[i];
+      return v ? "<" + v->DebugString() + ">" : "<empty variant>";
+    }
     default: {
       size_t sz = DataTypeSize(dtype);
       const auto* p = static_cast<const uint8_t*>(data) + i * sz;

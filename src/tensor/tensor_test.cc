@@ -83,10 +83,37 @@ TEST(Tensor, RefusesHugeAndUnallocatableTypes) {
   auto huge = Tensor::Allocate(DataType::kDouble, Shape({int64_t{1} << 30, int64_t{1} << 20}));
   ASSERT_FALSE(huge.ok());
   EXPECT_EQ(huge.status().code(), StatusCode::kResourceExhausted);
-  EXPECT_FALSE(Tensor::Allocate(DataType::kVariant, Shape({1})).ok());
+  EXPECT_FALSE(Tensor::Allocate(DataType::kInvalid, Shape({1})).ok());
   auto handle = Tensor::Allocate(DataType::kResource, Shape({}));
   ASSERT_TRUE(handle.ok());
   EXPECT_EQ(handle->flat<std::string>()[0], "");
+}
+
+// A variant element counting its live copies: the buffer must destroy what it constructed.
+struct CountedValue : VariantValue {
+  explicit CountedValue(int* live) : live_(live) { ++*live_; }
+  ~CountedValue() override { --*live_; }
+  std::string TypeName() const override { return "test::Counted"; }
+  std::string DebugString() const override { return "counted"; }
+  int* live_;
+};
+
+TEST(Tensor, VariantsShareImmutableValues) {
+  int live = 0;
+  {
+    auto t = Tensor::Allocate(DataType::kVariant, Shape({2}));
+    ASSERT_TRUE(t.ok());
+    EXPECT_EQ(t->flat<Variant>()[0], nullptr);
+    t->flat<Variant>()[1] = std::make_shared<CountedValue>(&live);
+    EXPECT_EQ(live, 1);
+    Tensor copy = t->Clone();
+    EXPECT_TRUE(copy.Equals(*t));  // the same value, shared
+    EXPECT_EQ(t->DebugString(), "[<empty variant> <counted>]");
+    t->flat<Variant>()[1] = nullptr;
+    EXPECT_EQ(live, 1);  // the clone still holds it
+    EXPECT_FALSE(copy.Equals(*t));
+  }
+  EXPECT_EQ(live, 0);
 }
 
 TEST(Tensor, StringsAndDebugString) {

@@ -42,6 +42,8 @@ N, and OpDef defaults), encoded for C++:
 the inputs flattened in OpDef input order, and TensorFlow's outputs, each tensor as
   {"dtype": "float32", "shape": [2, 3], "offset": 0, "nbytes": 24}   (little-endian in data.bin)
   {"dtype": "string", "shape": [2], "b64": ["YQ==", ""]}
+Every record also carries "output_args": [[name, number_attr, type_list_attr], ...] of the op's
+OpDef (the harness checks src/runtime/op_output_args.inc against them).
 Outputs come from running tf.raw_ops.<op> eagerly on the CPU (in a fresh graph with "graph";
 ref-variable cases in a graph too).
 """
@@ -269,7 +271,8 @@ def run_case(case, blob):
     for n, v in zip(py_names, py_inputs):
         flat_index[n] = len(flat_inputs)
         flat_inputs.extend(v if isinstance(v, (list, tuple)) else [v])
-    record = {"op": op, "attrs": attrs, "inputs": [blob.tensor(as_tensor(v)) for v in flat_inputs]}
+    record = {"op": op, "attrs": attrs, "inputs": [blob.tensor(as_tensor(v)) for v in flat_inputs],
+              "output_args": [[a.name, a.number_attr, a.type_list_attr] for a in op_def.output_arg]}
     if "tol" in case:
         record["tolerance"] = case["tol"]
     call = {n: ([as_tensor(x) for x in v] if isinstance(v, (list, tuple)) else as_tensor(v))

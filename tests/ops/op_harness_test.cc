@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "src/runtime/kernel.h"
+#include "src/runtime/op_output_args.h"
 #include "src/runtime/resource.h"
 #include "tfmodel/tensor.h"
 
@@ -64,6 +65,27 @@ const std::map<std::string, std::string>& Allowlist() {
       {"SaveV2", "writes checkpoint files: tested by the checkpoint interop tests"},
       {"RestoreV2", "reads checkpoint files: tested by the checkpoint interop tests"},
       {"MergeV2Checkpoints", "merges checkpoint files: tested by the checkpoint interop tests"},
+      {"DisableCopyOnRead", "resource variable (no effect): TF2 savers; interop_tf2_models"},
+      // Function calls and control flow need a function library and variant tensors (lists):
+      // tested by src/runtime/function_test.cc and the TF2 models of interop_tf2_models.
+      {"PartitionedCall", "calls a function: function_test.cc, interop_tf2_models"},
+      {"StatefulPartitionedCall", "calls a function: function_test.cc, interop_tf2_models"},
+      {"If", "control flow over functions: function_test.cc, interop_tf2_models (tf_module)"},
+      {"StatelessIf", "control flow over functions: function_test.cc, interop_tf2_models"},
+      {"Case", "control flow over functions: function_test.cc, interop_tf2_models (tf_module)"},
+      {"StatelessCase", "control flow over functions: function_test.cc"},
+      {"While", "control flow over functions: function_test.cc, interop_tf2_models (tf_module)"},
+      {"StatelessWhile", "control flow over functions: function_test.cc, interop_tf2_models (LSTM)"},
+      {"EmptyTensorList", "variant in/out: list_ops_test.cc"},
+      {"TensorListReserve", "variant in/out: function_test.cc, list_ops_test.cc, LSTM/GRU models"},
+      {"TensorListFromTensor", "variant in/out: list_ops_test.cc, LSTM/GRU models"},
+      {"TensorListGetItem", "variant in/out: list_ops_test.cc, LSTM/GRU models"},
+      {"TensorListSetItem", "variant in/out: function_test.cc, list_ops_test.cc, LSTM/GRU models"},
+      {"TensorListStack", "variant in/out: function_test.cc, list_ops_test.cc, LSTM/GRU models"},
+      {"TensorListLength", "variant in/out: function_test.cc, list_ops_test.cc"},
+      {"TensorListElementShape", "variant in/out: list_ops_test.cc"},
+      {"TensorListPushBack", "variant in/out: list_ops_test.cc"},
+      {"TensorListPopBack", "variant in/out: list_ops_test.cc"},
   };
   return *list;
 }
@@ -543,6 +565,31 @@ TEST(OpHarnessCoverage, EveryRegisteredOpHasACase) {
         << " has no (non-error) case in tests/ops/cases_*.py; add one, or add it to the "
            "allowlist in op_harness_test.cc with the reason and where it is tested";
   }
+}
+
+// Function bodies name outputs `node:out_arg:i`; op_output_args.inc (generated from TF's OpDefs)
+// turns that into a flat index. Every op with a case checks its entry against TF's OpDef.
+TEST(OpHarnessCoverage, OutputArgTableMatchesTensorFlow) {
+  const Cases& cases = LoadCases();
+  ASSERT_TRUE(cases.error.empty()) << cases.error;
+  std::set<std::string> checked;
+  for (const json& c : cases.doc["cases"]) {
+    const std::string op = c.at("op").get<std::string>();
+    if (!c.contains("output_args") || !checked.insert(op).second) continue;
+    const json& want = c["output_args"];
+    std::span<const OutputArgSpec> got = OpOutputArgs(op);
+    if (want.size() < 2) {
+      EXPECT_TRUE(got.empty()) << op << " has one output arg but a table entry";
+      continue;
+    }
+    ASSERT_EQ(got.size(), want.size()) << op << ": regenerate src/runtime/op_output_args.inc";
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].name, want[i][0].get<std::string>()) << op;
+      EXPECT_EQ(got[i].number_attr, want[i][1].get<std::string>()) << op;
+      EXPECT_EQ(got[i].type_list_attr, want[i][2].get<std::string>()) << op;
+    }
+  }
+  EXPECT_GT(checked.size(), 100u);
 }
 
 TEST(OpHarnessCoverage, AllowlistedOpsAreRegistered) {

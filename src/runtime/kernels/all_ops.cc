@@ -29,6 +29,10 @@ void RegisterAllOps(OpRegistry& r) {
   RegisterCheckOps(r);
   RegisterConvGradOps(r);
   RegisterNnGradOps(r);
+  RegisterFunctionalOps(r);
+  RegisterListOps(r);
+  RegisterMathSpecialOps(r);
+  RegisterEinsumOps(r);
 }
 
 }  // namespace tfmodel

@@ -31,6 +31,10 @@ void RegisterSegmentOps(OpRegistry& r);      // kernels/segment_ops.cc: Unsorted
 void RegisterCheckOps(OpRegistry& r);        // kernels/check_ops.cc: Assert, CheckNumerics
 void RegisterConvGradOps(OpRegistry& r);     // kernels/conv_grad.cc: Conv2DBackpropInput, ...
 void RegisterNnGradOps(OpRegistry& r);       // kernels/nn_grad.cc: MaxPoolGrad, LRNGrad, ...
+void RegisterFunctionalOps(OpRegistry& r);   // kernels/functional_ops.cc: PartitionedCall, If, While
+void RegisterListOps(OpRegistry& r);         // kernels/list_ops.cc: TensorList*
+void RegisterMathSpecialOps(OpRegistry& r);  // kernels/math_special.cc: Erf, Erfc, IsNan, ...
+void RegisterEinsumOps(OpRegistry& r);       // kernels/einsum.cc: Einsum
 // Families added by their own files, one line each in all_ops.cc.
 
 }  // namespace tfmodel

@@ -10,20 +10,6 @@
 namespace tfmodel {
 namespace {
 
-AttrValue TypeAttr(DataType t) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kType;
-  v.type = t;
-  return v;
-}
-
-AttrValue BoolAttr(bool b) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kBool;
-  v.b = b;
-  return v;
-}
-
 Tensor Floats(std::vector<float> v, Shape s) { return Tensor::FromVector<float>(v, s); }
 
 // Plans and runs one node; the Status of whichever step failed.

@@ -195,12 +195,29 @@ Result<Kernel> BatchMatMulOp(const NodeInfo& n) {
   return Kernel{{t}, std::move(fn)};
 }
 
+// ---- BatchMatMulV3: BatchMatMulV2 with operand and output dtypes Ta, Tb, Tout (here equal) ----
+Result<Kernel> BatchMatMulV3Op(const NodeInfo& n) {
+  TFM_ASSIGN_OR_RETURN(DataType ta, n.TypeAttr("Ta"));
+  TFM_ASSIGN_OR_RETURN(DataType tb, n.TypeAttr("Tb"));
+  TFM_ASSIGN_OR_RETURN(DataType tout, n.TypeAttr("Tout"));
+  if (ta != tb || ta != tout) {
+    return Unimplemented("node '" + n.name() + "' (op BatchMatMulV3): mixed dtypes " +
+                         std::string(DataTypeName(ta)) + " x " + std::string(DataTypeName(tb)) +
+                         " -> " + std::string(DataTypeName(tout)));
+  }
+  AttrMap attrs = n.attrs();
+  attrs["T"].kind = AttrValue::Kind::kType;
+  attrs["T"].type = ta;
+  return BatchMatMulOp<true>(NodeInfo(n.name(), n.op(), attrs, n.input_types()));
+}
+
 }  // namespace
 
 void RegisterMatMulOps(OpRegistry& r) {
   r.Add({"MatMul", MatMulOp});
   r.Add({"BatchMatMul", BatchMatMulOp<false>});
   r.Add({"BatchMatMulV2", BatchMatMulOp<true>});
+  r.Add({"BatchMatMulV3", BatchMatMulV3Op});
 }
 
 }  // namespace tfmodel

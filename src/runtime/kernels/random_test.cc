@@ -12,25 +12,6 @@
 namespace tfmodel {
 namespace {
 
-AttrValue TypeAttr(DataType t) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kType;
-  v.type = t;
-  return v;
-}
-AttrValue IntAttr(int64_t i) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kInt;
-  v.i = i;
-  return v;
-}
-AttrValue TensorAttr(Tensor t) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kTensor;
-  v.tensor = std::move(t);
-  return v;
-}
-
 NodeDefData N(std::string name, std::string op, std::vector<std::string> inputs, AttrMap attrs) {
   return NodeDefData{std::move(name), std::move(op), std::move(inputs), "", std::move(attrs)};
 }

@@ -256,6 +256,13 @@ Result<Kernel> VarIsInitializedOp(const NodeInfo& n) {
                 }};
 }
 
+// ---- DisableCopyOnRead(resource): TF's copy-on-read mode switch; our reads never alias writes.
+Result<Kernel> DisableCopyOnRead(const NodeInfo& n) {
+  TFM_RETURN_IF_ERROR(n.ExpectInputs(1));
+  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, DataType::kResource));
+  return Kernel{{}, [](KernelContext& c) -> Status { return HandleVariable(c, 0).status(); }};
+}
+
 }  // namespace
 
 void RegisterStateOps(OpRegistry& r) {
@@ -282,6 +289,7 @@ void RegisterStateOps(OpRegistry& r) {
   r.Add({.name = "AssignAddVariableOp", .factory = AssignAddSubVariableOp<1>, .stateful = true});
   r.Add({.name = "AssignSubVariableOp", .factory = AssignAddSubVariableOp<-1>, .stateful = true});
   r.Add({.name = "VarIsInitializedOp", .factory = VarIsInitializedOp, .stateful = true});
+  r.Add({.name = "DisableCopyOnRead", .factory = DisableCopyOnRead, .stateful = true});
 }
 
 }  // namespace tfmodel

@@ -12,17 +12,7 @@ OpBuilder& CopyAttrs(OpBuilder& b, G c, std::initializer_list<const char*> names
 
 std::optional<std::vector<int64_t>> ConstInts(G c, int input) {
   if (input >= c.num_inputs()) return std::nullopt;
-  const Tensor* t = c.graph()->ConstValue(c.input(input));
-  if (t == nullptr) return std::nullopt;
-  std::vector<int64_t> v;
-  if (t->dtype() == DataType::kInt32) {
-    for (int32_t x : t->flat<int32_t>()) v.push_back(x);
-  } else if (t->dtype() == DataType::kInt64) {
-    for (int64_t x : t->flat<int64_t>()) v.push_back(x);
-  } else {
-    return std::nullopt;
-  }
-  return v;
+  return c.graph()->ConstInts(c.input(input));
 }
 
 Output ConcatT(const std::vector<Output>& values, const Output& axis, std::string_view name) {

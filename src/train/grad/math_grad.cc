@@ -186,18 +186,11 @@ struct ReductionInfo {
 ReductionInfo Reduced(G c) {
   ReductionInfo r;
   PartialShape s = c.input(0).shape();
-  const Tensor* axes = c.graph()->ConstValue(c.input(1));
-  if (s.unknown_rank || axes == nullptr) return r;
+  const std::optional<std::vector<int64_t>> axes = c.graph()->ConstInts(c.input(1));
+  if (s.unknown_rank || !axes.has_value()) return r;
   const int64_t rank = static_cast<int64_t>(s.dims.size());
   r.reduced.assign(rank, 0);
-  std::vector<int64_t> a;
-  if (axes->dtype() == DataType::kInt32) {
-    for (int32_t v : axes->flat<int32_t>()) a.push_back(v);
-  } else if (axes->dtype() == DataType::kInt64) {
-    for (int64_t v : axes->flat<int64_t>()) a.push_back(v);
-  } else {
-    return r;
-  }
+  const std::vector<int64_t>& a = *axes;
   for (int64_t v : a) {
     if (v < -rank || v >= rank) return r;
     r.reduced[v < 0 ? v + rank : v] = 1;
