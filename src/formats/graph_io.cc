@@ -412,11 +412,6 @@ Status MetaGraphFromProto(const tensorflow::MetaGraphDef& p, MetaGraphData* m) {
   }
   TFM_RETURN_IF_ERROR(AssetsFromProto(p, &m->assets));
   m->has_object_graph = p.has_object_graph_def();
-  if (m->has_object_graph) {
-    TFM_ASSIGN_OR_RETURN(m->object_graph,
-                         ParseSavedObjectGraph(p.object_graph_def().SerializeAsString(),
-                                               "object_graph_def"));
-  }
   return Status::Ok();
 }
 

@@ -14,7 +14,6 @@
 #include <string_view>
 #include <vector>
 
-#include "src/formats/saved_object_graph.h"
 #include "tfmodel/status.h"
 #include "tfmodel/tensor.h"
 
@@ -156,7 +155,6 @@ struct MetaGraphData {
   std::map<std::string, SignatureDefData> signatures;
   std::vector<AssetFileData> assets;  // asset_file_def, else the saved_model_assets collection
   bool has_object_graph = false;      // TF2 SavedModel
-  SavedObjectGraphData object_graph;  // when has_object_graph
 };
 
 // VariableDef (variable.proto): how the `variables` / `trainable_variables` collections describe

@@ -51,13 +51,6 @@ std::string OutputRef(const Body& b, const std::string& node, std::string_view a
   return node + ":" + std::string(arg) + ":" + std::to_string(index);
 }
 
-AttrValue TypeAttr(DataType t) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kType;
-  v.type = t;
-  return v;
-}
-
 // Functional ops: where their function inputs start, the attr typing them, the function attrs.
 struct Functional {
   int first_input = 0;
@@ -100,12 +93,9 @@ class Converter {
       if (it == index.end()) return NotFound("the graph has no variable " + Quoted(name));
       NodeDefData& n = g_.nodes[it->second];
       TFM_RETURN_IF_ERROR(CheckVariable(n, value));
-      AttrValue v;
-      v.kind = AttrValue::Kind::kTensor;
-      v.tensor = value;
       n.op = "Const";
       n.inputs.clear();
-      n.attrs = {{"dtype", TypeAttr(value.dtype())}, {"value", v}};
+      n.attrs = {{"dtype", TypeAttr(value.dtype())}, {"value", TensorAttr(value)}};
       sources[name + ":0"] = {value.dtype(), PartialShape::Of(value.shape()), name};
     }
     Body main{&g_.nodes, nullptr, "the graph"};
@@ -299,19 +289,14 @@ class Converter {
     }
     axis.op = "Const";
     axis.device = n.device;
-    AttrValue value;
-    value.kind = AttrValue::Kind::kTensor;
-    value.tensor = tindices == DataType::kInt64
-                       ? Tensor::Scalar<int64_t>(batch_dims)
-                       : Tensor::Scalar<int32_t>(static_cast<int32_t>(batch_dims));
-    axis.attrs = {{"dtype", TypeAttr(value.tensor.dtype())}, {"value", value}};
-    AttrValue bd;
-    bd.kind = AttrValue::Kind::kInt;
-    bd.i = batch_dims;
+    const Tensor value = tindices == DataType::kInt64
+                             ? Tensor::Scalar<int64_t>(batch_dims)
+                             : Tensor::Scalar<int32_t>(static_cast<int32_t>(batch_dims));
+    axis.attrs = {{"dtype", TypeAttr(value.dtype())}, {"value", TensorAttr(value)}};
     AttrMap attrs = {{"Tparams", n.attrs["dtype"]},
                      {"Tindices", TypeAttr(tindices)},
-                     {"Taxis", TypeAttr(value.tensor.dtype())},
-                     {"batch_dims", bd}};
+                     {"Taxis", TypeAttr(value.dtype())},
+                     {"batch_dims", IntAttr(batch_dims)}};
     n.op = "GatherV2";
     n.attrs = std::move(attrs);
     n.inputs.insert(n.inputs.begin() + 2,
@@ -323,6 +308,7 @@ class Converter {
   Status ApplyFunctional(Body& b, size_t i, Pending& pend,
                          std::deque<std::pair<std::string, Value>>& work, int depth) {
     NodeDefData& n = (*b.nodes)[i];
+    n.attrs.erase("_output_shapes");  // outputs that were handles now hold values
     std::optional<Functional> f = FunctionalOf(pend.original_op);
     if (f) {
       AttrValue& types = n.attrs[f->type_attr];

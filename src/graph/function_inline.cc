@@ -2,6 +2,7 @@
 // forwarding, and graph/library pruning.
 #include "src/graph/function_inline.h"
 
+#include <algorithm>
 #include <deque>
 #include <unordered_map>
 #include <unordered_set>
@@ -98,13 +99,6 @@ Status Substitute(AttrMap& attrs, const AttrMap& values) {
     value = it->second;
   }
   return Status::Ok();
-}
-
-AttrValue TypeList(std::vector<DataType> types) {
-  AttrValue v;
-  v.kind = AttrValue::Kind::kList;
-  v.list.type = std::move(types);
-  return v;
 }
 
 class Inliner {
@@ -228,7 +222,7 @@ class Inliner {
       out.name = prefix + n.name;
       out.op = n.op;
       out.device = n.device.empty() ? call.device : n.device;
-      out.attrs = std::move(n.attrs);
+      out.attrs = n.attrs;  // a copy: later nodes read it for output counts
       out.attrs.erase("_class");  // colocation with nodes that may not survive
       bool internal = false;
       for (const std::string& in : n.inputs) {
@@ -269,7 +263,7 @@ class Inliner {
     if (types.empty()) {
       outputs.op = "NoOp";
     } else {
-      outputs.attrs["T"] = TypeList(std::move(types));
+      outputs.attrs["T"] = TypeListAttr(types);
     }
     g_.nodes[ci] = std::move(outputs);
     for (NodeDefData& n : added) {
@@ -332,9 +326,9 @@ Result<int> FunctionBodyOutputIndex(const NodeDefData& node, const FunctionDefDa
       if (done) return flat;
     }
   } else {
-    std::span<const GraphOutputArg> spec = MultiOutputArgs(node.op);
+    std::span<const OutputArgSpec> spec = OpOutputArgs(node.op);
     if (spec.empty()) return index;  // one output arg: the index is the flat index
-    for (const GraphOutputArg& a : spec) {
+    for (const OutputArgSpec& a : spec) {
       TFM_ASSIGN_OR_RETURN(int flat, step(a.name, a.number_attr, a.type_list_attr, &done));
       if (done) return flat;
     }

@@ -1,4 +1,4 @@
-// The table of op_output_args.inc, searched by op name (it is sorted by op).
+// The generated table of op_output_args.inc, looked up by op name.
 #include "src/graph/op_output_args.h"
 
 #include <algorithm>
@@ -6,16 +6,18 @@
 namespace tfmodel {
 namespace {
 
-constexpr GraphOutputArg kArgs[] = {
+// Sorted by op (the generator writes ops in name order and each op's args in OpDef order).
+constexpr OutputArgSpec kTable[] = {
 #include "src/graph/op_output_args.inc"
 };
 
 }  // namespace
 
-std::span<const GraphOutputArg> MultiOutputArgs(std::string_view op) {
-  auto [lo, hi] = std::equal_range(
-      std::begin(kArgs), std::end(kArgs), GraphOutputArg{op, {}, {}, {}},
-      [](const GraphOutputArg& a, const GraphOutputArg& b) { return a.op < b.op; });
+std::span<const OutputArgSpec> OpOutputArgs(std::string_view op) {
+  auto lo = std::lower_bound(std::begin(kTable), std::end(kTable), op,
+                             [](const OutputArgSpec& a, std::string_view b) { return a.op < b; });
+  auto hi = lo;
+  while (hi != std::end(kTable) && hi->op == op) ++hi;
   return {lo, hi};
 }
 
