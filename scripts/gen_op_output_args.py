@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes src/runtime/op_output_args.inc: the output args of every TensorFlow op with more than one.
+"""Writes src/graph/op_output_args.inc: the output args of every TensorFlow op with more than one.
 
-    scripts/gen_op_output_args.py > src/runtime/op_output_args.inc   (with the TF 2.21 oracle)
+    scripts/gen_op_output_args.py > src/graph/op_output_args.inc   (with the TF 2.21 oracle)
 
 Inside a FunctionDef a node's outputs are named `node:out_arg:index`; turning that into a flat
 output index needs the op's output args in OpDef order and how many tensors each one holds

@@ -353,6 +353,39 @@ TEST(Cli, FreezeAndConvertBetweenTheThreeFormats) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/x.pb"));
 }
 
+// A TF2 SavedModel: `freeze --signature_def` inlines the signature's calls, prints what to feed
+// and fetch, and `run` on the .pb computes what the SavedModel does (half_plus_two: y = x/2 + 2).
+TEST(Cli, FreezeTf2SavedModelSignature) {
+  const std::string tf2 = std::string(TFMODEL_CORPUS_DIR) +
+      "/tensorflow-serving/servables/tensorflow/testdata/saved_model_half_plus_two_tf2_cpu";
+  const std::string dir = ::testing::TempDir() + "cli_freeze_tf2";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  CliRun f = Exec("freeze " + tf2 + " --signature_def regress_x_to_y2 --output " + dir + "/m.pb");
+  ASSERT_EQ(f.code, 0) << f.err;
+  EXPECT_NE(f.out.find("froze signature regress_x_to_y2 of " + tf2 + "/00000123 into " + dir + "/m.pb"),
+            std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("feed  inputs: regress_x_to_y2_inputs:0"), std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("fetch outputs: StatefulPartitionedCall_4:0"), std::string::npos) << f.out;
+  CliRun s = Exec("freeze " + tf2 + " --output " + dir + "/s.pb");
+  ASSERT_EQ(s.code, 0) << s.err;
+  EXPECT_NE(s.out.find("feed  x: serving_default_x:0"), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("fetch y: StatefulPartitionedCall_5:0"), std::string::npos) << s.out;
+  CliRun r = Exec("run " + dir + "/s.pb --input_exprs 'serving_default_x:0=[5.0]' "
+                  "--fetch StatefulPartitionedCall_5:0");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("[4.5]"), std::string::npos) << r.out;
+  // Errors: an unknown signature lists the others; --output_node_names is TF1's.
+  CliRun bad = Exec("freeze " + tf2 + " --signature_def nope --output " + dir + "/x.pb");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("signature 'nope' is not in"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("serving_default"), std::string::npos) << bad.err;
+  CliRun names = Exec("freeze " + tf2 + " --output_node_names y --output " + dir + "/x.pb");
+  EXPECT_EQ(names.code, 1);
+  EXPECT_NE(names.err.find("--signature_def"), std::string::npos) << names.err;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/x.pb"));
+}
+
 // `tfmodel demo`: the seed workflow runs end to end and says what each step did.
 TEST(Cli, DemoRunsTheSeedWorkflow) {
   const std::string dir = ::testing::TempDir() + "cli_demo";

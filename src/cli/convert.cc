@@ -1,6 +1,8 @@
 // `tfmodel freeze` and `tfmodel convert`: between the three TF1 save formats, through the
-// public training API (import, restore, then FreezeGraph / SavedModelBuilder / Saver).
+// public training API (import, restore, then FreezeGraph / SavedModelBuilder / Saver); a TF2
+// SavedModel's signature freezes through FreezeSavedModel (freeze.h).
 #include <tfmodel/checkpoint.h>
+#include <tfmodel/freeze.h>
 #include <tfmodel/graph.h>
 #include <tfmodel/model.h>
 #include <tfmodel/train.h>
@@ -146,12 +148,38 @@ Result<SignatureDef> GuessSignature(const std::string& path, const Graph& g) {
   return sig;
 }
 
+// A TF2 SavedModel: one signature, its calls inlined; prints what to feed and fetch.
+int FreezeTf2(const FreezeOptions& o, const std::vector<std::string>& tags, std::FILE* out) {
+  if (!o.output_node_names.empty()) {
+    return Fail(InvalidArgument("--output_node_names does not apply to the TF2 SavedModel " + o.path +
+                                ": choose what to keep with --signature_def KEY"));
+  }
+  auto f = FreezeSavedModel(o.path, o.output, {.tags = tags, .signature_key = o.signature_def});
+  if (!f.ok()) return Fail(f.status());
+  std::fprintf(out, "froze signature %s of %s into %s (%d nodes, %zu variables, %d calls inlined)\n",
+               o.signature_def.c_str(), f->path.c_str(), o.output.c_str(), f->num_nodes,
+               f->variables.size(), f->inlined_calls);
+  for (const auto& [key, tensor] : f->inputs) std::fprintf(out, "  feed  %s: %s\n", key.c_str(), tensor.c_str());
+  for (const auto& [key, tensor] : f->outputs) std::fprintf(out, "  fetch %s: %s\n", key.c_str(), tensor.c_str());
+  if (!f->functions.empty()) {
+    std::fprintf(out, "  functions kept for If/Case/While: %zu\n", f->functions.size());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int Freeze(const FreezeOptions& o, std::FILE* out) {
   if (o.output.empty()) return Fail(InvalidArgument("give the file to write with --output model.pb"));
   if (SourceOf(o.path) == Source::kGraphDef) {
     return Fail(InvalidArgument(o.path + " is a GraphDef; freeze a .meta (with its checkpoint) or a SavedModel"));
+  }
+  if (SourceOf(o.path) == Source::kSavedModel) {
+    const std::vector<std::string> tags =
+        o.tag_set.empty() ? std::vector<std::string>{kServingTag} : SplitComma(o.tag_set);
+    auto tf2 = IsObjectGraphSavedModel(o.path, tags);
+    if (!tf2.ok()) return Fail(tf2.status());
+    if (*tf2) return FreezeTf2(o, tags, out);
   }
   auto loaded = Load(o.path, o.checkpoint, o.tag_set);
   if (!loaded.ok()) return Fail(loaded.status());

@@ -5,7 +5,7 @@
 
 #include "src/base/strings.h"
 #include "src/runtime/function.h"
-#include "src/runtime/op_output_args.h"
+#include "src/graph/op_output_args.h"
 
 namespace tfmodel {
 

@@ -43,7 +43,7 @@ the inputs flattened in OpDef input order, and TensorFlow's outputs, each tensor
   {"dtype": "float32", "shape": [2, 3], "offset": 0, "nbytes": 24}   (little-endian in data.bin)
   {"dtype": "string", "shape": [2], "b64": ["YQ==", ""]}
 Every record also carries "output_args": [[name, number_attr, type_list_attr], ...] of the op's
-OpDef (the harness checks src/runtime/op_output_args.inc against them).
+OpDef (the harness checks src/graph/op_output_args.inc against them).
 Outputs come from running tf.raw_ops.<op> eagerly on the CPU (in a fresh graph with "graph";
 ref-variable cases in a graph too).
 """

@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "src/runtime/kernel.h"
-#include "src/runtime/op_output_args.h"
+#include "src/graph/op_output_args.h"
 #include "src/runtime/resource.h"
 #include "tfmodel/tensor.h"
 
@@ -582,7 +582,7 @@ TEST(OpHarnessCoverage, OutputArgTableMatchesTensorFlow) {
       EXPECT_TRUE(got.empty()) << op << " has one output arg but a table entry";
       continue;
     }
-    ASSERT_EQ(got.size(), want.size()) << op << ": regenerate src/runtime/op_output_args.inc";
+    ASSERT_EQ(got.size(), want.size()) << op << ": regenerate src/graph/op_output_args.inc";
     for (size_t i = 0; i < got.size(); ++i) {
       EXPECT_EQ(got[i].name, want[i][0].get<std::string>()) << op;
       EXPECT_EQ(got[i].number_attr, want[i][1].get<std::string>()) << op;

@@ -1,5 +1,5 @@
 // The generated table of op_output_args.inc, looked up by op name.
-#include "src/runtime/op_output_args.h"
+#include "src/graph/op_output_args.h"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@ namespace {
 
 // Sorted by op (the generator writes ops in name order and each op's args in OpDef order).
 constexpr OutputArgSpec kTable[] = {
-#include "src/runtime/op_output_args.inc"
+#include "src/graph/op_output_args.inc"
 };
 
 }  // namespace

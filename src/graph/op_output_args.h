@@ -1,7 +1,7 @@
 // The output args of TensorFlow ops with more than one (generated from TF 2.21's OpDefs), to turn
 // a function body's `node:out_arg:index` into a flat output index.
-#ifndef TFMODEL_SRC_RUNTIME_OP_OUTPUT_ARGS_H_
-#define TFMODEL_SRC_RUNTIME_OP_OUTPUT_ARGS_H_
+#ifndef TFMODEL_SRC_GRAPH_OP_OUTPUT_ARGS_H_
+#define TFMODEL_SRC_GRAPH_OP_OUTPUT_ARGS_H_
 
 #include <span>
 #include <string_view>
@@ -23,4 +23,4 @@ std::span<const OutputArgSpec> OpOutputArgs(std::string_view op);
 
 }  // namespace tfmodel
 
-#endif  // TFMODEL_SRC_RUNTIME_OP_OUTPUT_ARGS_H_
+#endif  // TFMODEL_SRC_GRAPH_OP_OUTPUT_ARGS_H_
