@@ -49,7 +49,9 @@ Status GraphSession::Run(const std::vector<std::pair<std::string, Tensor>>& feed
   }
   std::vector<Tensor> slots(plan->num_slots);
   const int mode = plan->mode.load(std::memory_order_relaxed);
-  if (mode == Plan::kParallel) {
+  if (plan->flow != nullptr) {
+    TFM_RETURN_IF_ERROR(RunFlow(*plan, feeds, slots));
+  } else if (mode == Plan::kParallel) {
     TFM_RETURN_IF_ERROR(RunParallel(*plan, feeds, slots));
   } else if (mode == Plan::kProfile && plan->profile_mu.try_lock()) {
     std::lock_guard<std::mutex> lock(plan->profile_mu, std::adopt_lock);
@@ -114,13 +116,8 @@ Status GraphSession::RunStep(const Step& step,
         break;
       case Source::kVariable: {
         // A reference read sees earlier assignments in this step.
-        auto value = src.var->Read();
-        if (!value.ok()) {
-          return FailedPrecondition("node '" + n.name +
-                                    "': attempting to use uninitialized value " +
-                                    graph_.node(src.producer).name);
-        }
-        inputs.push_back(std::move(*value));
+        TFM_ASSIGN_OR_RETURN(Tensor value, ReadRef(src, n));
+        inputs.push_back(std::move(value));
         break;
       }
     }
@@ -132,13 +129,26 @@ Status GraphSession::RunStep(const Step& step,
   if (!s.ok()) return s;
   for (size_t k = 0; k < out.size(); ++k) {
     if (out[k].dtype() != p.output_types[k]) {
-      return Internal("node '" + n.name + "' (op " + n.op + ") produced output " +
-                      std::to_string(k) + " of dtype " + std::string(DataTypeName(out[k].dtype())) +
-                      ", planned " + std::string(DataTypeName(p.output_types[k])));
+      return OutputTypeError(n, k, out[k].dtype(), p.output_types[k]);
     }
   }
   for (int u : step.unused_outputs) slots[u] = Tensor();
   return Status::Ok();
+}
+
+Result<Tensor> GraphSession::ReadRef(const Source& src, const Node& reader) const {
+  auto value = src.var->Read();
+  if (!value.ok()) {
+    return FailedPrecondition("node '" + reader.name + "': attempting to use uninitialized value " +
+                              graph_.node(src.producer).name);
+  }
+  return value;
+}
+
+Status GraphSession::OutputTypeError(const Node& n, int k, DataType got, DataType planned) {
+  return Internal("node '" + n.name + "' (op " + n.op + ") produced output " + std::to_string(k) +
+                  " of dtype " + std::string(DataTypeName(got)) + ", planned " +
+                  std::string(DataTypeName(planned)));
 }
 
 Status GraphSession::RunSequential(const Plan& plan,
