@@ -11,6 +11,8 @@
 //   moves its value to the parent frame; the dead Exits of a frame's last iteration reach the
 //   parent as dead inputs when the frame instance is done (every Enter ran, every iteration done).
 // - ControlTrigger is never dead.
+// - TensorArray ops work on arrays that live for the run (kernels/tensor_array.h); a plan with any
+//   runs here even without loops.
 //
 // Runs execute on the calling thread (kernels may still split work over the pool), one ready step
 // at a time: each (frame instance, iteration) has its own input entries and pending counts.
@@ -18,6 +20,7 @@
 #include <map>
 #include <tuple>
 
+#include "src/runtime/kernels/tensor_array.h"
 #include "src/runtime/session.h"
 
 namespace tfmodel {
@@ -211,6 +214,7 @@ struct GraphSession::FlowRun {
   const FlowPlan* flow = nullptr;
   const std::vector<std::pair<std::string, Tensor>>* feeds = nullptr;
   std::vector<Tensor> inputs;                  // of the step being computed
+  TensorArrayStore tensor_arrays;              // the run's TensorArrays
   std::vector<std::unique_ptr<Frame>> frames;  // instances; null once done
   std::deque<Ready> ready;
   std::vector<int> fetched;  // per slot: 0 not produced, 1 dead, 2 live (value in `slots`)
@@ -430,7 +434,9 @@ Status GraphSession::FlowRun::Compute(const Ready& r, std::vector<Entry>& output
     e.live = false;
   }
   std::vector<Tensor> out(st.num_outputs);
-  if (!st.skip) {
+  if (node.kind == FlowKind::kTensorArray) {
+    TFM_RETURN_IF_ERROR(RunTensorArrayOp(n.name, n.op, n.attrs, tensor_arrays, inputs, out));
+  } else if (!st.skip) {
     KernelContext ctx(n.name, inputs, out, &session->resources_, p.ref_inputs,
                       session->pool_.get());
     TFM_RETURN_IF_ERROR(p.compute(ctx));

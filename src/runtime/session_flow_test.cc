@@ -243,6 +243,62 @@ TEST(Tf1ControlFlow, RefSwitchAssignsOnlyOnTheTakenBranch) {
   EXPECT_EQ(RunScalar(*s, {}, "read:0"), 3.0f);
 }
 
+// tf.TensorArray without a loop: scatter rows, write one more (dynamic_size), gather, read, size.
+GraphDefData TensorArrayGraph() {
+  GraphDefData g;
+  auto i32 = [&](std::string name, std::vector<int32_t> v, Shape shape) {
+    g.nodes.push_back(N(std::move(name), "Const", {},
+                        {{"dtype", TypeAttr(DataType::kInt32)},
+                         {"value", TensorAttr(Tensor::FromVector<int32_t>(v, shape))}}));
+  };
+  i32("size", {3}, Shape{});
+  i32("rows", {0, 1, 2}, Shape{3});
+  i32("three", {3}, Shape{});
+  i32("pick", {3, 0, 2}, Shape{3});
+  i32("seven", {7}, Shape{});
+  std::vector<float> v{1, 2, 3, 4, 5, 6};
+  g.nodes.push_back(N("value", "Const", {},
+                      {{"dtype", TypeAttr(DataType::kFloat)},
+                       {"value", TensorAttr(Tensor::FromVector<float>(v, Shape({3, 2})))}}));
+  g.nodes.push_back(Scalar("extra", 9));
+  g.nodes.push_back(
+      N("extra2", "Pack", {"extra", "extra"},
+        {{"T", TypeAttr(DataType::kFloat)}, {"N", IntAttr(2)}, {"axis", IntAttr(0)}}));
+  g.nodes.push_back(N("ta", "TensorArrayV3", {"size"},
+                      {{"dtype", TypeAttr(DataType::kFloat)},
+                       {"element_shape", ShapeAttr(PartialShape{false, {2}})},
+                       {"dynamic_size", BoolAttr(true)}}));
+  g.nodes.push_back(N("scatter", "TensorArrayScatterV3", {"ta", "rows", "value", "ta:1"}, T()));
+  g.nodes.push_back(N("write", "TensorArrayWriteV3", {"ta", "three", "extra2", "scatter"}, T()));
+  AttrMap read{{"dtype", TypeAttr(DataType::kFloat)}};
+  g.nodes.push_back(N("gather", "TensorArrayGatherV3", {"ta", "pick", "write"}, read));
+  g.nodes.push_back(N("read", "TensorArrayReadV3", {"ta", "three", "write"}, read));
+  g.nodes.push_back(N("bad_read", "TensorArrayReadV3", {"ta", "seven", "write"}, read));
+  g.nodes.push_back(N("size_out", "TensorArraySizeV3", {"ta", "write"}));
+  g.nodes.push_back(N("bad_write", "TensorArrayWriteV3", {"ta", "three", "extra", "ta:1"}, T()));
+  return g;
+}
+
+TEST(Tf1ControlFlow, TensorArrayScatterWriteGatherRead) {
+  auto s = Make(TensorArrayGraph());
+  ASSERT_NE(s, nullptr);
+  std::vector<Tensor> out;
+  Status st = s->Run({}, {"gather:0", "read:0", "size_out:0"}, {}, &out);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(out[0].shape(), Shape({3, 2}));
+  std::vector<float> want{9, 9, 1, 2, 5, 6};
+  EXPECT_EQ(std::vector<float>(out[0].flat<float>().begin(), out[0].flat<float>().end()), want);
+  EXPECT_EQ(out[1].shape(), Shape({2}));
+  EXPECT_EQ(out[1].flat<float>()[0], 9.0f);
+  EXPECT_EQ(out[2].flat<int32_t>()[0], 4);  // grew from 3 (dynamic_size)
+  // Errors name the node and the index; an element of the wrong shape is refused.
+  Status bad = s->Run({}, {"bad_read:0"}, {}, &out);
+  EXPECT_NE(bad.message().find("'bad_read'"), std::string::npos) << bad.ToString();
+  EXPECT_NE(bad.message().find("index 7"), std::string::npos) << bad.ToString();
+  Status shape = s->Run({}, {"bad_write:0"}, {}, &out);
+  EXPECT_NE(shape.message().find("not compatible"), std::string::npos) << shape.ToString();
+}
+
 Status PlanError(const GraphDefData& def, const std::string& fetch) {
   GraphIR g;
   Status st = g.Import(def);

@@ -244,9 +244,7 @@ def family_rnn(out):
     check_v1_control_flow(gd, ["Enter", "Exit", "NextIteration"] + TENSOR_ARRAY_OPS)
     pb = write_frozen(d, gd)
     x_in = rng.standard_normal((2, 5, 4)).astype(np.float32)
-    return run_frozen(Case(out, "rnn_frozen"), pb, [[("x:0", x_in)]],
-                      ["lstm_out:0", "gru_out:0"], needs_ops=TENSOR_ARRAY_OPS,
-                      needs_reason="TensorArray ops (dynamic_rnn) are not implemented")
+    return run_frozen(Case(out, "rnn_frozen"), pb, [[("x:0", x_in)]], ["lstm_out:0", "gru_out:0"])
 
 
 FAMILIES = [family_cond, family_while, family_vars, family_rnn]

@@ -4,6 +4,8 @@
 
 #include <array>
 
+#include "src/runtime/kernels/tensor_array.h"
+
 namespace tfmodel {
 namespace {
 
@@ -123,7 +125,7 @@ const ControlFlowOp* FindControlFlowOp(std::string_view op) {
   for (const ControlFlowOp& c : kOps) {
     if (c.registration.name == op) return &c;
   }
-  return nullptr;
+  return FindTensorArrayOp(op);
 }
 
 bool IsNextIterationOp(std::string_view op) {
