@@ -116,8 +116,13 @@ Status GraphSession::RunStep(const Step& step,
         break;
       case Source::kVariable: {
         // A reference read sees earlier assignments in this step.
-        TFM_ASSIGN_OR_RETURN(Tensor value, ReadRef(src, n));
-        inputs.push_back(std::move(value));
+        auto value = src.var->Read();
+        if (!value.ok()) {
+          return FailedPrecondition("node '" + n.name +
+                                    "': attempting to use uninitialized value " +
+                                    graph_.node(src.producer).name);
+        }
+        inputs.push_back(std::move(*value));
         break;
       }
     }
@@ -129,26 +134,13 @@ Status GraphSession::RunStep(const Step& step,
   if (!s.ok()) return s;
   for (size_t k = 0; k < out.size(); ++k) {
     if (out[k].dtype() != p.output_types[k]) {
-      return OutputTypeError(n, k, out[k].dtype(), p.output_types[k]);
+      return Internal("node '" + n.name + "' (op " + n.op + ") produced output " +
+                      std::to_string(k) + " of dtype " + std::string(DataTypeName(out[k].dtype())) +
+                      ", planned " + std::string(DataTypeName(p.output_types[k])));
     }
   }
   for (int u : step.unused_outputs) slots[u] = Tensor();
   return Status::Ok();
-}
-
-Result<Tensor> GraphSession::ReadRef(const Source& src, const Node& reader) const {
-  auto value = src.var->Read();
-  if (!value.ok()) {
-    return FailedPrecondition("node '" + reader.name + "': attempting to use uninitialized value " +
-                              graph_.node(src.producer).name);
-  }
-  return value;
-}
-
-Status GraphSession::OutputTypeError(const Node& n, int k, DataType got, DataType planned) {
-  return Internal("node '" + n.name + "' (op " + n.op + ") produced output " + std::to_string(k) +
-                  " of dtype " + std::string(DataTypeName(got)) + ", planned " +
-                  std::string(DataTypeName(planned)));
 }
 
 Status GraphSession::RunSequential(const Plan& plan,

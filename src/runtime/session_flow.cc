@@ -406,6 +406,17 @@ struct GraphSession::FlowRun {
   }
 };
 
+Status GraphSession::UninitializedError(const Source& src, const Node& reader) const {
+  return FailedPrecondition("node '" + reader.name + "': attempting to use uninitialized value " +
+                            graph_.node(src.producer).name);
+}
+
+Status GraphSession::OutputTypeError(const Node& n, int k, DataType got, DataType planned) {
+  return Internal("node '" + n.name + "' (op " + n.op + ") produced output " + std::to_string(k) +
+                  " of dtype " + std::string(DataTypeName(got)) + ", planned " +
+                  std::string(DataTypeName(planned)));
+}
+
 Status GraphSession::FlowRun::Compute(const Ready& r, std::vector<Entry>& outputs) {
   const Step& st = plan->steps[r.step];
   const FlowPlan::Node& node = flow->nodes[r.step];
@@ -428,8 +439,7 @@ Status GraphSession::FlowRun::Compute(const Ready& r, std::vector<Entry>& output
       TFM_ASSIGN_OR_RETURN(Tensor zero, Tensor::Allocate(p.output_types[0], Shape({})));
       inputs.push_back(std::move(zero));
     } else {
-      TFM_ASSIGN_OR_RETURN(Tensor value, session->ReadRef(src, n));
-      inputs.push_back(std::move(value));
+      TFM_RETURN_IF_ERROR(session->PushRef(src, n, inputs));
     }
     e.live = false;
   }
