@@ -2,7 +2,9 @@
 // tf.cond / tf.while_loop write with control flow v1; expected values are arithmetic.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
+#include <thread>
 
 #include "src/runtime/session.h"
 
@@ -150,6 +152,29 @@ TEST(Tf1ControlFlow, WhileLoopCountsAndAccumulates) {
       EXPECT_EQ(RunScalar(*s, {{"n", Tensor::Scalar<float>(100)}}, "while/Exit_acc:0"), 5050.0f);
     }
   }
+}
+
+TEST(Tf1ControlFlow, ConcurrentRunsOfOneLoopPlan) {
+  GraphDefData g;
+  g.nodes.push_back(Scalar("zero", 0));
+  g.nodes.push_back(N("n", "Placeholder", {}, {{"dtype", TypeAttr(DataType::kFloat)}}));
+  AddWhile(g, "while", "while/while_context", "zero", "zero", "n", Counter);
+  auto s = Make(g, {.num_threads = 2});
+  ASSERT_NE(s, nullptr);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 50; ++k) {
+        const float n = static_cast<float>(t * 7 + k % 5);
+        std::vector<Tensor> out;
+        Status st = s->Run({{"n", Tensor::Scalar<float>(n)}}, {"while/Exit_acc:0"}, {}, &out);
+        if (!st.ok() || out[0].flat<float>()[0] != n * (n + 1) / 2) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }
 
 TEST(Tf1ControlFlow, NestedWhile) {
