@@ -5,8 +5,56 @@
 #include <algorithm>
 #include <string_view>
 
+#include "src/runtime/kernels/control_flow.h"
+
 namespace tfmodel {
 namespace {
+
+// A topological order of the graph without its loops' back edges (the edges out of
+// NextIteration, as TensorFlow's executor has them); any other cycle is an error naming a node.
+Result<std::vector<int>> PlanningOrder(const GraphIR& g) {
+  const int n = g.num_nodes();
+  std::vector<int> pending(n, 0);
+  std::vector<std::vector<int>> consumers(n);
+  std::vector<char> back(n, 0);
+  for (int i = 0; i < n; ++i) back[i] = IsNextIterationOp(g.node(i).op);
+  for (int i = 0; i < n; ++i) {
+    auto edge = [&](int src) {
+      if (back[src]) return;
+      ++pending[i];
+      consumers[src].push_back(i);
+    };
+    for (const TensorRef& in : g.node(i).inputs) edge(in.node);
+    for (int c : g.node(i).control_inputs) edge(c);
+  }
+  std::vector<int> order;
+  order.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    if (pending[i] == 0) order.push_back(i);
+  }
+  for (size_t k = 0; k < order.size(); ++k) {
+    for (int c : consumers[order[k]]) {
+      if (--pending[c] == 0) order.push_back(c);
+    }
+  }
+  for (int i = 0; i < n && static_cast<int>(order.size()) != n; ++i) {
+    if (pending[i] > 0) {
+      return InvalidArgument("the graph has a cycle through node '" + g.node(i).name + "' (op " +
+                             g.node(i).op + ")");
+    }
+  }
+  return order;
+}
+
+// Ops whose output 0 forwards their input 0 unchanged, so a reference variable reaches its
+// consumers through them (Identity chains, and TF1 control flow around ref variables).
+bool ForwardsRef(std::string_view op) {
+  for (std::string_view f :
+       {"RefIdentity", "Identity", "RefEnter", "Enter", "RefSwitch", "Switch", "RefExit", "Exit"}) {
+    if (op == f) return true;
+  }
+  return false;
+}
 
 // The variable a reference-producing node stands for: container/shared_name, else its name
 // (matches the VariableV2 kernel in kernels/state.cc).
@@ -34,7 +82,7 @@ Result<std::unique_ptr<GraphSession>> GraphSession::Create(GraphIR graph,
                                                           const SessionOptions& options) {
   std::unique_ptr<GraphSession> s(new GraphSession(std::move(graph), options));
   const GraphIR& g = s->graph_;
-  TFM_ASSIGN_OR_RETURN(std::vector<int> order, g.TopologicalOrder());
+  TFM_ASSIGN_OR_RETURN(std::vector<int> order, PlanningOrder(g));
   s->topo_rank_.assign(g.num_nodes(), 0);
   for (size_t i = 0; i < order.size(); ++i) s->topo_rank_[order[i]] = static_cast<int>(i);
   s->planned_.resize(g.num_nodes());
@@ -68,7 +116,7 @@ Status GraphSession::Extend(const GraphIR& graph) {
     }
   }
   if (graph.num_nodes() == old_n) return Status::Ok();
-  TFM_ASSIGN_OR_RETURN(std::vector<int> order, graph.TopologicalOrder());
+  TFM_ASSIGN_OR_RETURN(std::vector<int> order, PlanningOrder(graph));
   // Appended, not replaced: planned kernels and cached plans may refer to the existing nodes.
   for (int i = old_n; i < graph.num_nodes(); ++i) graph_.AddNode(graph.node(i));
   topo_rank_.assign(graph_.num_nodes(), 0);
@@ -116,6 +164,8 @@ Status GraphSession::PlanNode(int id) {
   const GraphIR& g = graph_;
   const Node& n = g.node(id);
   const OpRegistration* op = OpRegistry::Global().Find(n.op);
+  const ControlFlowOp* flow = op == nullptr ? FindControlFlowOp(n.op) : nullptr;
+  if (flow != nullptr) op = &flow->registration;
   // A node may call a function of the library by its name (TensorFlow allows it).
   const bool function_op = op == nullptr && functions_->Find(n.op) != nullptr;
   if (op == nullptr && !function_op) {
@@ -125,6 +175,17 @@ Status GraphSession::PlanNode(int id) {
   std::vector<DataType> input_types;
   PlannedNode p;
   for (const TensorRef& in : n.inputs) {
+    if (!planned_[in.node].ready && IsNextIterationOp(g.node(in.node).op)) {
+      // A loop's back edge into a Merge: planned after it, its dtype checked by BuildFlowPlan.
+      if (flow == nullptr || flow->kind != FlowKind::kMerge) {
+        return InvalidArgument("node '" + g.node(in.node).name + "' (op " + g.node(in.node).op +
+                               ") feeds '" + n.name + "' (op " + n.op +
+                               "), which is not a Merge: the loop is malformed");
+      }
+      input_types.push_back(DataType::kInvalid);
+      p.ref_inputs.push_back(nullptr);
+      continue;
+    }
     const auto& types = planned_[in.node].output_types;
     if (in.index >= static_cast<int>(types.size())) {
       return InvalidArgument("node '" + n.name + "' reads output " + std::to_string(in.index) +
@@ -137,13 +198,14 @@ Status GraphSession::PlanNode(int id) {
     for (int src = in.node, hops = 0; hops < 8 && ref == nullptr; ++hops) {
       ref = ref_var_[src];
       const Node& sn = g.node(src);
-      if ((sn.op != "RefIdentity" && sn.op != "Identity") || sn.inputs.empty()) break;
+      if (!ForwardsRef(sn.op) || sn.inputs.empty()) break;
       src = sn.inputs[0].node;
     }
     p.ref_inputs.push_back(ref);
   }
   p.writes_ref_inputs = op != nullptr && op->writes_ref_inputs;
   p.produces_ref = op != nullptr && op->produces_ref;
+  if (flow != nullptr) p.flow = flow->kind;
   NodeInfo info(n.name, n.op, n.attrs, std::move(input_types), functions_.get());
   auto kernel = function_op ? PlanFunctionOp(info) : op->factory(info);
   if (!kernel.ok()) return kernel.status();
@@ -386,6 +448,12 @@ Result<std::unique_ptr<GraphSession::Plan>> GraphSession::BuildPlan(
   }
   plan->mode.store(mode);
   plan->step_nanos.assign(plan->steps.size(), INT64_MAX);
+  for (const Step& st : plan->steps) {
+    if (planned_[st.node].flow != FlowKind::kNone) {
+      TFM_RETURN_IF_ERROR(BuildFlowPlan(plan.get(), step_of, fetch_refs));
+      break;
+    }
+  }
   return plan;
 }
 

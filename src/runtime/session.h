@@ -12,6 +12,9 @@
 // slot, a feed or a variable. Runs walk the plan in order on the calling thread, or, with
 // threads and a plan whose independent nodes are worth overlapping, hand nodes to a pool as
 // their inputs complete (a pending-count executor). A tensor is released after its last use.
+// Plans with TF1 control flow (Switch, Merge, Enter, Exit, NextIteration: graphs from before
+// control flow v2) run on the dataflow executor of session_flow.cc instead: dead tensors, frames
+// and iterations as TensorFlow's executor has them; the other plans never pay for it.
 //
 // Thread safety: Run may be called concurrently; variables are shared session state.
 #ifndef TFMODEL_SRC_RUNTIME_SESSION_H_
@@ -32,6 +35,7 @@
 #include "src/runtime/function.h"
 #include "src/runtime/kernel.h"
 #include "src/runtime/resource.h"
+#include "src/runtime/session_flow.h"
 
 namespace tfmodel {
 
@@ -80,6 +84,7 @@ class GraphSession {
     std::vector<VariableState*> ref_inputs;  // per data input: the reference variable feeding it
     bool writes_ref_inputs = false;     // ref inputs are passed as variables, not read
     bool produces_ref = false;          // a reference variable (VariableV2)
+    FlowKind flow = FlowKind::kNone;    // TF1 control flow: how the executor treats it
     bool ready = false;
   };
   // Where a kernel input or a fetch comes from.
@@ -122,8 +127,11 @@ class GraphSession {
     std::mutex profile_mu;
     int profiles_left = 3;           // guarded by profile_mu
     std::vector<int64_t> step_nanos;  // fastest time seen per step, guarded by profile_mu
+    // Set when a step is TF1 control flow: the plan runs on the dataflow executor.
+    std::unique_ptr<FlowPlan> flow;
   };
   struct ParallelRun;
+  struct FlowRun;
 
   GraphSession(GraphIR graph, const SessionOptions& options);
   // REQUIRES: plan_mu_ held. Plans `roots` and everything they depend on.
@@ -140,10 +148,31 @@ class GraphSession {
   Status RunStep(const Step& step,
                  const std::vector<std::pair<std::string, Tensor>>& feeds, Tensor* slots,
                  bool sequential, std::vector<Tensor>& inputs);
+  // For the dataflow executor (RunStep keeps inline copies of these: as calls they cost the
+  // linear benchmark model ~1% more instructions per run under callgrind).
+  // Appends a reference input's current value to `inputs`; FailedPrecondition naming `reader`
+  // and the variable.
+  Status PushRef(const Source& src, const Node& reader, std::vector<Tensor>& inputs) const {
+    auto value = src.var->Read();
+    if (!value.ok()) return UninitializedError(src, reader);
+    inputs.push_back(std::move(*value));
+    return Status::Ok();
+  }
+  Status UninitializedError(const Source& src, const Node& reader) const;
+  // The Internal error of a kernel whose output k has dtype `got`, not the planned one.
+  static Status OutputTypeError(const Node& n, int k, DataType got, DataType planned);
   Status RunSequential(const Plan& plan, const std::vector<std::pair<std::string, Tensor>>& feeds,
                        std::vector<Tensor>& slots, std::vector<int64_t>* step_nanos);
   Status RunParallel(const Plan& plan, const std::vector<std::pair<std::string, Tensor>>& feeds,
                      std::vector<Tensor>& slots);
+  // session_flow.cc: frames, edges and pending counts of a plan with control flow; errors name
+  // the node of a malformed frame. `step_of` maps graph nodes to steps.
+  Status BuildFlowPlan(Plan* plan, const std::vector<int>& step_of,
+                       const std::vector<TensorRef>& fetch_refs);
+  // Runs a plan with control flow on the calling thread; fetched slots get their values, a dead
+  // or never computed fetch is an error naming it.
+  Status RunFlow(const Plan& plan, const std::vector<std::pair<std::string, Tensor>>& feeds,
+                 std::vector<Tensor>& slots);
   // After a profiled run: whether overlapping independent steps would pay.
   bool ParallelPays(const Plan& plan, const std::vector<int64_t>& step_nanos) const;
 

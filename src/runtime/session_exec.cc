@@ -49,7 +49,9 @@ Status GraphSession::Run(const std::vector<std::pair<std::string, Tensor>>& feed
   }
   std::vector<Tensor> slots(plan->num_slots);
   const int mode = plan->mode.load(std::memory_order_relaxed);
-  if (mode == Plan::kParallel) {
+  if (plan->flow != nullptr) {
+    TFM_RETURN_IF_ERROR(RunFlow(*plan, feeds, slots));
+  } else if (mode == Plan::kParallel) {
     TFM_RETURN_IF_ERROR(RunParallel(*plan, feeds, slots));
   } else if (mode == Plan::kProfile && plan->profile_mu.try_lock()) {
     std::lock_guard<std::mutex> lock(plan->profile_mu, std::adopt_lock);

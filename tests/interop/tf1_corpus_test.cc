@@ -82,8 +82,9 @@ INSTANTIATE_TEST_SUITE_P(Corpus, Tf1CorpusShow, testing::ValuesIn(ShowCaseNames(
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(Tf1CorpusShow);
 
 // TensorFlow.NET's bare graph/*.meta (no checkpoints): `tfmodel show` summarises every one; those
-// with variables refuse to load without a checkpoint, naming the .meta; cond_test (no variables)
-// loads. (Running them with values TF assigned: the tfnet_* cases above.)
+// with variables refuse to load without a checkpoint, naming the .meta; cond_test (no variables,
+// TF1 control flow) loads and runs: tf.cond(2 < 5, lambda: 2 * 17, lambda: 5 + 23) is 34 (int32).
+// (Running them with values TF assigned and computed: the tfnet_* cases above.)
 TEST(Tf1Corpus, TensorflowNetGraphsShowAndLoad) {
   for (const char* name : {"xor", "cond_test", "kmeans", "word2vec"}) {
     const std::string meta = kCorpus + "/tensorflow-net/graph/" + name + ".meta";
@@ -93,7 +94,17 @@ TEST(Tf1Corpus, TensorflowNetGraphsShowAndLoad) {
     EXPECT_NE(show.out.find("Inputs (placeholders): "), std::string::npos) << show.out;
     auto m = Model::Load(meta);
     if (std::string(name) == "cond_test") {
-      EXPECT_TRUE(m.ok()) << m.status().ToString();
+      ASSERT_TRUE(m.ok()) << m.status().ToString();
+      auto out = (*m)->Run({}, {"cond/Merge:0", "cond/Merge:1"});
+      ASSERT_TRUE(out.ok()) << out.status().ToString();
+      ASSERT_EQ((*out)[0].dtype(), DataType::kInt32);
+      EXPECT_EQ((*out)[0].flat<int32_t>()[0], 34);
+      EXPECT_EQ((*out)[1].flat<int32_t>()[0], 1);  // value_index: the true branch
+      // The untaken branch is dead: fetching it is an error naming the tensor.
+      auto dead = (*m)->Run({}, {"cond/Add:0"});
+      ASSERT_FALSE(dead.ok());
+      EXPECT_NE(dead.status().message().find("'cond/Add:0'"), std::string::npos)
+          << dead.status().ToString();
     } else {
       ASSERT_FALSE(m.ok()) << name << " loaded without its variables";
       EXPECT_NE(m.status().message().find(meta), std::string::npos) << m.status().ToString();

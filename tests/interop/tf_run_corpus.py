@@ -341,7 +341,7 @@ def case_tfnet_example1(out, c):
     return case.finish(export_dir)
 
 
-def tfnet_graph_case(out, c, name, feeds, fetches, needs_ops=(), shapes=None):
+def tfnet_graph_case(out, c, name, feeds, fetches, shapes=None):
     """A bare .meta without checkpoint: TF assigns values and saves them by name with a Saver;
     tfmodel loads the .meta with that checkpoint (LoadOptions::checkpoint)."""
     case = Case(out, f"tfnet_{name}")
@@ -358,9 +358,6 @@ def tfnet_graph_case(out, c, name, feeds, fetches, needs_ops=(), shapes=None):
             prefix = case.path("ckpt", "model.ckpt")
             saver.save(sess, prefix, write_meta_graph=False, write_state=False)
             fields["load"] = {"checkpoint": "ckpt/model.ckpt"}
-        if needs_ops:
-            fields["needs_ops"] = list(needs_ops)
-            fields["needs_reason"] = "TF1 control flow (Switch/Merge) is not implemented"
         Runner(case, sess).run(feeds, fetches)
     return case.finish(path, **fields)
 
@@ -373,8 +370,7 @@ def case_tfnet_xor(out, c):
 
 
 def case_tfnet_cond_test(out, c):
-    return tfnet_graph_case(out, c, "cond_test", [], ["cond/Merge:0"],
-                            needs_ops=["Switch", "Merge"])
+    return tfnet_graph_case(out, c, "cond_test", [], ["cond/Merge:0", "cond/Merge:1"])
 
 
 def case_tfnet_word2vec(out, c):
