@@ -9,6 +9,7 @@
 //   ObjectGraph g = ckpt->graph();                        // or an empty ObjectGraph() to build
 //   TFM_RETURN_IF_ERROR(g.AddVariable("model/extra/w").status());
 //   TFM_RETURN_IF_ERROR(SaveObjectCheckpoint("/tmp/out/ckpt-1", g, {{"model/extra/w", w}, ...}));
+//   TFM_RETURN_IF_ERROR(SaveUpdatedObjectCheckpoint("/tmp/out/ckpt-2", *ckpt, {{"model/b", b}}));
 //
 // Object paths are the escaped local names joined by '/' ('.' -> "..", '/' -> ".S" inside a
 // name), exactly the prefix TensorFlow puts before "/.ATTRIBUTES/" in a key; a slot variable's
@@ -161,6 +162,15 @@ bool IsObjectBasedCheckpoint(const CheckpointReader& reader);
 Status SaveObjectCheckpoint(std::string_view prefix, const ObjectGraph& graph,
                             const std::map<std::string, Tensor>& values,
                             CheckpointWriterOptions options = {});
+
+// Writes a copy of `base` at `prefix` (its object graph and every tensor) with `updates`
+// replacing some tensors, keyed as for ObjectCheckpoint::Find. An update must keep the dtype and
+// shape its tensor has in `base` (tf.train.Checkpoint.restore would refuse it otherwise):
+// InvalidArgument naming the object path and key when it does not, NotFound for a key that
+// names no tensor.
+Status SaveUpdatedObjectCheckpoint(std::string_view prefix, const ObjectCheckpoint& base,
+                                   const std::map<std::string, Tensor>& updates,
+                                   CheckpointWriterOptions options = {});
 
 }  // namespace tfmodel
 

@@ -227,4 +227,31 @@ Status SaveObjectCheckpoint(std::string_view prefix, const ObjectGraph& graph_in
   return s.ok() ? s : s.WithContext("writing object-based checkpoint " + std::string(prefix));
 }
 
+Status SaveUpdatedObjectCheckpoint(std::string_view prefix, const ObjectCheckpoint& base,
+                                   const std::map<std::string, Tensor>& updates,
+                                   CheckpointWriterOptions options) {
+  std::map<std::string, Tensor> values;  // by checkpoint key
+  for (const auto& [name, value] : updates) {
+    const ObjectTensor* t = base.Find(name);
+    if (t == nullptr) return base.Read(name).status();  // NotFound, listing some paths
+    if (value.dtype() != t->dtype || value.shape() != t->shape) {
+      return InvalidArgument(
+          "new value for object " + Quoted(t->object_path) + " (checkpoint key " +
+          Quoted(t->checkpoint_key) + ") is " + std::string(DataTypeName(value.dtype())) +
+          value.shape().DebugString() + ", but checkpoint " + base.reader().prefix() +
+          " holds " + std::string(DataTypeName(t->dtype)) + t->shape.DebugString());
+    }
+    if (!values.emplace(t->checkpoint_key, value).second) {
+      return InvalidArgument("two updates name object " + Quoted(t->object_path));
+    }
+  }
+  for (const ObjectTensor& t : base.tensors()) {
+    if (values.count(t.checkpoint_key)) continue;
+    Result<Tensor> v = base.reader().Read(t.checkpoint_key);
+    if (!v.ok()) return v.status();
+    values.emplace(t.checkpoint_key, std::move(v).value());
+  }
+  return SaveObjectCheckpoint(prefix, base.graph(), values, options);
+}
+
 }  // namespace tfmodel

@@ -223,6 +223,54 @@ TEST(ObjectWriter, MissingOrUnusedValuesAreErrorsNamingThem) {
   EXPECT_FALSE(FileExists(dir + "/a.index") || FileExists(dir + "/b.index"));
 }
 
+// Updating a read checkpoint: new values for some objects, the rest copied; an update of the
+// wrong dtype or shape, or for an unknown object, is refused naming it and writes nothing.
+TEST(ObjectWriter, UpdatesKeepTheGraphAndCheckDtypeAndShape) {
+  ObjectGraph g;
+  ASSERT_TRUE(g.AddVariable("model/w").ok());
+  ASSERT_TRUE(g.AddVariable("model/step").ok());
+  ASSERT_TRUE(g.AddSlotVariable("optimizer", "model/w", "m").ok());
+  const std::string dir = test::MakeTempDir("objckpt_update");
+  ASSERT_TRUE(SaveObjectCheckpoint(dir + "/base", g,
+                                   {{"model/w", Floats({1, 2}, {2})},
+                                    {"model/step", Tensor::Scalar<int64_t>(3)},
+                                    {"model/w/.OPTIMIZER_SLOT/optimizer/m", Floats({5, 6}, {2})}},
+                                   {.sync = false})
+                  .ok());
+  auto base = OpenOrFail(dir + "/base");
+  ASSERT_TRUE(base);
+
+  ASSERT_TRUE(SaveUpdatedObjectCheckpoint(dir + "/new", *base,
+                                          {{"model/w", Floats({10, 20}, {2})}}, {.sync = false})
+                  .ok());
+  auto updated = OpenOrFail(dir + "/new");
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(Values<float>(*updated, "model/w"), (std::vector<float>{10, 20}));
+  EXPECT_EQ(Values<int64_t>(*updated, "model/step"), std::vector<int64_t>{3});
+  EXPECT_EQ(Values<float>(*updated, "model/w/.OPTIMIZER_SLOT/optimizer/m"),
+            (std::vector<float>{5, 6}));
+  EXPECT_EQ(updated->graph().Serialize(), base->graph().Serialize());
+
+  Status dtype = SaveUpdatedObjectCheckpoint(
+      dir + "/bad_dtype", *base, {{"model/step", Tensor::Scalar<int32_t>(4)}}, {.sync = false});
+  EXPECT_EQ(dtype.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(dtype.message().find("\"model/step\""), std::string::npos) << dtype.message();
+  EXPECT_NE(dtype.message().find("model/step/.ATTRIBUTES/VARIABLE_VALUE"), std::string::npos);
+  EXPECT_NE(dtype.message().find("int32"), std::string::npos) << dtype.message();
+  EXPECT_NE(dtype.message().find("int64"), std::string::npos) << dtype.message();
+  Status shape = SaveUpdatedObjectCheckpoint(dir + "/bad_shape", *base,
+                                             {{"model/w", Floats({1, 2, 3}, {3})}}, {.sync = false});
+  EXPECT_EQ(shape.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(shape.message().find("\"model/w\""), std::string::npos) << shape.message();
+  Status unknown = SaveUpdatedObjectCheckpoint(dir + "/bad_key", *base,
+                                               {{"model/v", Floats({1}, {1})}}, {.sync = false});
+  EXPECT_EQ(unknown.code(), StatusCode::kNotFound);
+  EXPECT_NE(unknown.message().find("model/v"), std::string::npos) << unknown.message();
+  for (const char* name : {"bad_dtype", "bad_shape", "bad_key"}) {
+    EXPECT_FALSE(FileExists(dir + "/" + name + ".index")) << name;
+  }
+}
+
 // ---- bad input ------------------------------------------------------------------------------
 
 // Writes a bundle whose _CHECKPOINTABLE_OBJECT_GRAPH holds `graph_bytes` plus `tensors`.
