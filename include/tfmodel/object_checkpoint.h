@@ -144,9 +144,12 @@ class ObjectCheckpoint {
 
  private:
   ObjectCheckpoint() = default;
+  void BuildLookup();
   std::shared_ptr<const CheckpointReader> reader_;
   ObjectGraph graph_;
   std::vector<ObjectTensor> tensors_;
+  // Key, "<path>/.ATTRIBUTES/<attr>" or path -> index in tensors_, in Find's order of precedence.
+  std::map<std::string, size_t, std::less<>> lookup_;
 };
 
 // Whether the bundle has a `_CHECKPOINTABLE_OBJECT_GRAPH` tensor.
@@ -158,7 +161,12 @@ bool IsObjectBasedCheckpoint(const CheckpointReader& reader);
 // has_checkpoint_values recomputed. `values` are keyed by object path,
 // "<path>/.ATTRIBUTES/<attr>" or checkpoint key. Attributes without a key get
 // ObjectAttributeKey(their node's path, name). Fails, naming them, on an attribute with no value
-// or a value that no attribute takes.
+// or a value that no attribute takes. Given the same graph and values in the same order,
+// the files are byte-identical to TensorFlow's (checked against TF 2.21).
+// tf.train.Checkpoint.save() also keeps an int64 scalar `save_counter` child of the root, and
+// restore() creates one: add it (AddVariable("save_counter")) when TensorFlow is to call
+// assert_existing_objects_matched(). For save()'s `checkpoint` state file and numbering, write
+// through CheckpointManager::SaveWith.
 Status SaveObjectCheckpoint(std::string_view prefix, const ObjectGraph& graph,
                             const std::map<std::string, Tensor>& values,
                             CheckpointWriterOptions options = {});

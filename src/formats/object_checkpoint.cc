@@ -128,25 +128,32 @@ Result<std::unique_ptr<ObjectCheckpoint>> ObjectCheckpoint::FromReader(
             [](const ObjectTensor& a, const ObjectTensor& b) {
               return std::tie(a.object_path, a.attribute) < std::tie(b.object_path, b.attribute);
             });
+  ckpt->BuildLookup();
   return ckpt;
 }
 
 const ObjectTensor* ObjectCheckpoint::Find(std::string_view path_or_key) const {
-  for (const ObjectTensor& t : tensors_) {
-    if (t.checkpoint_key == path_or_key) return &t;
+  auto it = lookup_.find(path_or_key);
+  return it == lookup_.end() ? nullptr : &tensors_[it->second];
+}
+
+void ObjectCheckpoint::BuildLookup() {
+  const std::vector<ObjectTensor>& ts = tensors_;
+  for (size_t i = 0; i < ts.size(); ++i) lookup_.emplace(ts[i].checkpoint_key, i);
+  for (size_t i = 0; i < ts.size(); ++i) {
+    lookup_.emplace(ObjectAttributeKey(ts[i].object_path, ts[i].attribute), i);
   }
-  for (const ObjectTensor& t : tensors_) {
-    if (ObjectAttributeKey(t.object_path, t.attribute) == path_or_key) return &t;
+  // A bare path names its VARIABLE_VALUE, else its only attribute (tensors_ is sorted by path).
+  for (size_t i = 0; i < ts.size();) {
+    size_t end = i, value = ts.size();
+    while (end < ts.size() && ts[end].object_path == ts[i].object_path) {
+      if (ts[end].attribute == kVariableValueAttribute) value = end;
+      ++end;
+    }
+    if (value == ts.size() && end - i == 1) value = i;
+    if (value < ts.size()) lookup_.emplace(ts[i].object_path, value);
+    i = end;
   }
-  const ObjectTensor* only = nullptr;
-  int count = 0;
-  for (const ObjectTensor& t : tensors_) {
-    if (t.object_path != path_or_key) continue;
-    if (t.attribute == kVariableValueAttribute) return &t;
-    only = &t;
-    ++count;
-  }
-  return count == 1 ? only : nullptr;
 }
 
 Result<Tensor> ObjectCheckpoint::Read(std::string_view path_or_key) const {

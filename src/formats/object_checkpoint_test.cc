@@ -320,6 +320,29 @@ TEST(ObjectBadInput, OutOfRangeNodeIdsAreDataLossNamingTheNode) {
   EXPECT_EQ(ObjectGraph::Parse("", "graph").status().code(), StatusCode::kDataLoss);  // no root
 }
 
+TEST(ObjectBadInput, DuplicateKeysAndQuadraticPathsAreRefused) {
+  ObjectGraph dup;
+  ASSERT_TRUE(dup.AddVariable("a").ok());
+  ASSERT_TRUE(dup.AddVariable("b").ok());
+  dup.mutable_nodes()[2].attributes[0].checkpoint_key = "a/.ATTRIBUTES/VARIABLE_VALUE";
+  auto d = ObjectGraph::Parse(dup.Serialize(), "graph");
+  EXPECT_EQ(d.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(d.status().message().find("a/.ATTRIBUTES/VARIABLE_VALUE"), std::string::npos)
+      << d.status().message();
+
+  // A chain of 40000 nodes (~0.6 MB serialized) whose paths would total ~8.8 GB.
+  ObjectGraph chain;
+  std::vector<TrackableObject>& nodes = chain.mutable_nodes();
+  constexpr int kDepth = 40000;
+  nodes.resize(kDepth + 1);
+  for (int i = 0; i < kDepth; ++i) nodes[i].children.push_back({i + 1, "layer_abcd"});
+  const std::string bytes = chain.Serialize();
+  EXPECT_LT(bytes.size(), 1u << 20);
+  auto c = ObjectGraph::Parse(bytes, "deep graph");
+  EXPECT_EQ(c.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(c.status().message().find("deep graph"), std::string::npos) << c.status().message();
+}
+
 TEST(ObjectBadInput, KeyTheGraphNamesButTheBundleLacksIsNotFound) {
   ObjectGraph g;
   ASSERT_TRUE(g.AddVariable("model/w").ok());
