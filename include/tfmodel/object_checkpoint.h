@@ -9,6 +9,7 @@
 //   ObjectGraph g = ckpt->graph();                        // or an empty ObjectGraph() to build
 //   TFM_RETURN_IF_ERROR(g.AddVariable("model/extra/w").status());
 //   TFM_RETURN_IF_ERROR(SaveObjectCheckpoint("/tmp/out/ckpt-1", g, {{"model/extra/w", w}, ...}));
+//   TFM_RETURN_IF_ERROR(SaveUpdatedObjectCheckpoint("/tmp/out/ckpt-2", *ckpt, {{"model/b", b}}));
 //
 // Object paths are the escaped local names joined by '/' ('.' -> "..", '/' -> ".S" inside a
 // name), exactly the prefix TensorFlow puts before "/.ATTRIBUTES/" in a key; a slot variable's
@@ -143,9 +144,12 @@ class ObjectCheckpoint {
 
  private:
   ObjectCheckpoint() = default;
+  void BuildLookup();
   std::shared_ptr<const CheckpointReader> reader_;
   ObjectGraph graph_;
   std::vector<ObjectTensor> tensors_;
+  // Key, "<path>/.ATTRIBUTES/<attr>" or path -> index in tensors_, in Find's order of precedence.
+  std::map<std::string, size_t, std::less<>> lookup_;
 };
 
 // Whether the bundle has a `_CHECKPOINTABLE_OBJECT_GRAPH` tensor.
@@ -157,10 +161,24 @@ bool IsObjectBasedCheckpoint(const CheckpointReader& reader);
 // has_checkpoint_values recomputed. `values` are keyed by object path,
 // "<path>/.ATTRIBUTES/<attr>" or checkpoint key. Attributes without a key get
 // ObjectAttributeKey(their node's path, name). Fails, naming them, on an attribute with no value
-// or a value that no attribute takes.
+// or a value that no attribute takes. Given the same graph and values in the same order,
+// the files are byte-identical to TensorFlow's (checked against TF 2.21).
+// tf.train.Checkpoint.save() also keeps an int64 scalar `save_counter` child of the root, and
+// restore() creates one: add it (AddVariable("save_counter")) when TensorFlow is to call
+// assert_existing_objects_matched(). For save()'s `checkpoint` state file and numbering, write
+// through CheckpointManager::SaveWith.
 Status SaveObjectCheckpoint(std::string_view prefix, const ObjectGraph& graph,
                             const std::map<std::string, Tensor>& values,
                             CheckpointWriterOptions options = {});
+
+// Writes a copy of `base` at `prefix` (its object graph and every tensor) with `updates`
+// replacing some tensors, keyed as for ObjectCheckpoint::Find. An update must keep the dtype and
+// shape its tensor has in `base` (tf.train.Checkpoint.restore would refuse it otherwise):
+// InvalidArgument naming the object path and key when it does not, NotFound for a key that
+// names no tensor.
+Status SaveUpdatedObjectCheckpoint(std::string_view prefix, const ObjectCheckpoint& base,
+                                   const std::map<std::string, Tensor>& updates,
+                                   CheckpointWriterOptions options = {});
 
 }  // namespace tfmodel
 

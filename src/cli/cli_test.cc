@@ -68,6 +68,45 @@ TEST(Cli, ErrorsGoToStderrWithNonZeroExit) {
   EXPECT_EQ(unknown.code, 2);
 }
 
+// An object-based checkpoint (Keras 2 + Adam, TF 2.3): each key is listed with its object path,
+// TF1 name and, for slots, the variable; --tensor also takes an object path. A corrupt object
+// graph is an error naming it.
+TEST(Cli, InspectShowsObjectPathsOfObjectBasedCheckpoints) {
+  const std::string model =
+      std::string(TFMODEL_CORPUS_DIR) + "/tensorflow-rust/examples/keras_single_input_saved_model";
+  CliRun r = Exec("inspect-checkpoint " + model);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("\nlayer_with_weights-0/kernel/.ATTRIBUTES/VARIABLE_VALUE (DT_FLOAT) [5,5] "
+                       "object=layer_with_weights-0/kernel full_name=test_in/kernel\n"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nlayer_with_weights-0/kernel/.OPTIMIZER_SLOT/optimizer/m/.ATTRIBUTES/"
+                       "VARIABLE_VALUE (DT_FLOAT) [5,5] object=layer_with_weights-0/kernel/"
+                       ".OPTIMIZER_SLOT/optimizer/m full_name=Adam/test_in/kernel/m slot=m "
+                       "variable=layer_with_weights-0/kernel\n"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("_CHECKPOINTABLE_OBJECT_GRAPH (DT_STRING) [] object_graph="),
+            std::string::npos) << r.out;
+  CliRun one = Exec("inspect-checkpoint " + model + " --tensor optimizer/iter --json");
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_NE(one.out.find("{\"name\": \"optimizer/iter/.ATTRIBUTES/VARIABLE_VALUE\", \"dtype\": "
+                         "\"int64\", \"shape\": [], \"object_path\": \"optimizer/iter\", "
+                         "\"full_name\": \"Adam/iter\""),
+            std::string::npos) << one.out;
+
+  const std::string prefix = ::testing::TempDir() + "cli_bad_object_graph/ckpt";
+  auto w = CheckpointWriter::Create(prefix);
+  ASSERT_TRUE(w.ok());
+  auto garbage = Tensor::Strings({"\xff\xff not a TrackableObjectGraph"}).Reshaped(Shape{});
+  ASSERT_TRUE(garbage.ok());
+  ASSERT_TRUE((*w)->Add("_CHECKPOINTABLE_OBJECT_GRAPH", *garbage).ok());
+  ASSERT_TRUE((*w)->Finish().ok());
+  CliRun bad = Exec("inspect-checkpoint " + prefix);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_TRUE(bad.out.empty()) << bad.out;
+  EXPECT_NE(bad.err.find("_CHECKPOINTABLE_OBJECT_GRAPH"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find(prefix), std::string::npos) << bad.err;
+}
+
 TEST(Cli, VerifyReportsCorruptTensorByNameFileAndOffset) {
   std::string dir = ::testing::TempDir() + "cli_verify";
   std::string prefix = dir + "/m";

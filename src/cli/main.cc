@@ -16,9 +16,13 @@ int main(int argc, char** argv) {
                  "Checkpoint prefix, its .index or .data file, or a directory with a "
                  "`checkpoint` file")
       ->required();
-  ic->add_option("--tensor", inspect.tensor, "Print only this tensor, with its values");
+  ic->add_option("--tensor", inspect.tensor,
+                 "Print only this tensor (a key, or an object path of an object-based "
+                 "checkpoint), with its values");
   ic->add_flag("--all", inspect.all, "Print every tensor with all of its values");
-  ic->add_flag("--json", inspect.json, "Print JSON: {\"tensors\":[{name,dtype,shape,values}]}");
+  ic->add_flag("--json", inspect.json,
+               "Print JSON: {\"tensors\":[{name,dtype,shape,values}]} (object-based "
+               "checkpoints add object_path, full_name, slot, slot_of)");
 
   std::string verify_path;
   auto* vc = app.add_subcommand("verify-checkpoint",

@@ -128,25 +128,32 @@ Result<std::unique_ptr<ObjectCheckpoint>> ObjectCheckpoint::FromReader(
             [](const ObjectTensor& a, const ObjectTensor& b) {
               return std::tie(a.object_path, a.attribute) < std::tie(b.object_path, b.attribute);
             });
+  ckpt->BuildLookup();
   return ckpt;
 }
 
 const ObjectTensor* ObjectCheckpoint::Find(std::string_view path_or_key) const {
-  for (const ObjectTensor& t : tensors_) {
-    if (t.checkpoint_key == path_or_key) return &t;
+  auto it = lookup_.find(path_or_key);
+  return it == lookup_.end() ? nullptr : &tensors_[it->second];
+}
+
+void ObjectCheckpoint::BuildLookup() {
+  const std::vector<ObjectTensor>& ts = tensors_;
+  for (size_t i = 0; i < ts.size(); ++i) lookup_.emplace(ts[i].checkpoint_key, i);
+  for (size_t i = 0; i < ts.size(); ++i) {
+    lookup_.emplace(ObjectAttributeKey(ts[i].object_path, ts[i].attribute), i);
   }
-  for (const ObjectTensor& t : tensors_) {
-    if (ObjectAttributeKey(t.object_path, t.attribute) == path_or_key) return &t;
+  // A bare path names its VARIABLE_VALUE, else its only attribute (tensors_ is sorted by path).
+  for (size_t i = 0; i < ts.size();) {
+    size_t end = i, value = ts.size();
+    while (end < ts.size() && ts[end].object_path == ts[i].object_path) {
+      if (ts[end].attribute == kVariableValueAttribute) value = end;
+      ++end;
+    }
+    if (value == ts.size() && end - i == 1) value = i;
+    if (value < ts.size()) lookup_.emplace(ts[i].object_path, value);
+    i = end;
   }
-  const ObjectTensor* only = nullptr;
-  int count = 0;
-  for (const ObjectTensor& t : tensors_) {
-    if (t.object_path != path_or_key) continue;
-    if (t.attribute == kVariableValueAttribute) return &t;
-    only = &t;
-    ++count;
-  }
-  return count == 1 ? only : nullptr;
 }
 
 Result<Tensor> ObjectCheckpoint::Read(std::string_view path_or_key) const {
@@ -225,6 +232,33 @@ Status SaveObjectCheckpoint(std::string_view prefix, const ObjectGraph& graph_in
   entries.push_back({kObjectGraphKey, std::move(serialized), std::nullopt});
   Status s = SaveCheckpoint(prefix, entries, 1, options);
   return s.ok() ? s : s.WithContext("writing object-based checkpoint " + std::string(prefix));
+}
+
+Status SaveUpdatedObjectCheckpoint(std::string_view prefix, const ObjectCheckpoint& base,
+                                   const std::map<std::string, Tensor>& updates,
+                                   CheckpointWriterOptions options) {
+  std::map<std::string, Tensor> values;  // by checkpoint key
+  for (const auto& [name, value] : updates) {
+    const ObjectTensor* t = base.Find(name);
+    if (t == nullptr) return base.Read(name).status();  // NotFound, listing some paths
+    if (value.dtype() != t->dtype || value.shape() != t->shape) {
+      return InvalidArgument(
+          "new value for object " + Quoted(t->object_path) + " (checkpoint key " +
+          Quoted(t->checkpoint_key) + ") is " + std::string(DataTypeName(value.dtype())) +
+          value.shape().DebugString() + ", but checkpoint " + base.reader().prefix() +
+          " holds " + std::string(DataTypeName(t->dtype)) + t->shape.DebugString());
+    }
+    if (!values.emplace(t->checkpoint_key, value).second) {
+      return InvalidArgument("two updates name object " + Quoted(t->object_path));
+    }
+  }
+  for (const ObjectTensor& t : base.tensors()) {
+    if (values.count(t.checkpoint_key)) continue;
+    Result<Tensor> v = base.reader().Read(t.checkpoint_key);
+    if (!v.ok()) return v.status();
+    values.emplace(t.checkpoint_key, std::move(v).value());
+  }
+  return SaveObjectCheckpoint(prefix, base.graph(), values, options);
 }
 
 }  // namespace tfmodel

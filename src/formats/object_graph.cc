@@ -1,6 +1,7 @@
 // ObjectGraph: TrackableObjectGraph (trackable_object_graph.proto, spec 4.7) <-> plain structs,
 // TensorFlow's object paths (breadth first over named children) and the builders.
 #include <deque>
+#include <map>
 #include <limits>
 #include <utility>
 
@@ -98,6 +99,104 @@ void ToProto(const TrackableObject& o, tensorflow::TrackableObjectGraph::Trackab
   }
 }
 
+// TensorFlow's naming walk: breadth first from the root over children in order (the first
+// path found wins), then every reached optimizer's slot variables of reached variables.
+// Calls on_child(parent, child, escaped local name) and on_slot(optimizer, variable, slot,
+// slot name) once per named node, parents before children. Out-of-range ids are skipped.
+template <typename OnChild, typename OnSlot>
+void TraversePaths(const std::vector<TrackableObject>& nodes, OnChild on_child, OnSlot on_slot) {
+  const size_t n = nodes.size();
+  if (n == 0) return;
+  std::vector<char> seen(n, 0);
+  std::deque<int> queue = {0};
+  seen[0] = 1;
+  auto valid = [n](int id) { return id >= 0 && static_cast<size_t>(id) < n; };
+  while (!queue.empty()) {
+    const int id = queue.front();
+    queue.pop_front();
+    for (const auto& c : nodes[id].children) {
+      if (!valid(c.node_id) || seen[c.node_id]) continue;
+      seen[c.node_id] = 1;
+      on_child(id, c.node_id, EscapeLocalName(c.local_name));
+      queue.push_back(c.node_id);
+    }
+  }
+  for (size_t opt = 0; opt < n; ++opt) {
+    if (!seen[opt]) continue;
+    for (const auto& s : nodes[opt].slot_variables) {
+      const int var = s.original_variable_node_id, slot = s.slot_variable_node_id;
+      if (!valid(var) || !seen[var] || !valid(slot) || seen[slot]) continue;
+      seen[slot] = 1;
+      on_slot(static_cast<int>(opt), var, slot, s.slot_name);
+    }
+  }
+}
+
+Status CheckNodeIds(const std::vector<TrackableObject>& nodes) {
+  const int n = static_cast<int>(nodes.size());
+  auto in_range = [n](int id) { return id >= 0 && id < n; };
+  for (int id = 0; id < n; ++id) {
+    const TrackableObject& o = nodes[id];
+    for (const auto& c : o.children) {
+      if (!in_range(c.node_id)) {
+        return DataLoss("object graph node " + std::to_string(id) + ": child " +
+                        Quoted(c.local_name) + " refers to node " + std::to_string(c.node_id) +
+                        " of " + std::to_string(n));
+      }
+    }
+    for (const auto& s : o.slot_variables) {
+      if (!in_range(s.original_variable_node_id) || !in_range(s.slot_variable_node_id)) {
+        return DataLoss("object graph node " + std::to_string(id) + ": slot variable " +
+                        Quoted(s.slot_name) + " refers to nodes " +
+                        std::to_string(s.original_variable_node_id) + " and " +
+                        std::to_string(s.slot_variable_node_id) + " of " + std::to_string(n));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckUniqueKeys(const std::vector<TrackableObject>& nodes) {
+  std::map<std::string_view, size_t> owner;
+  for (size_t id = 0; id < nodes.size(); ++id) {
+    for (const auto& a : nodes[id].attributes) {
+      if (a.checkpoint_key.empty()) continue;
+      auto [it, inserted] = owner.emplace(a.checkpoint_key, id);
+      if (!inserted) {
+        return DataLoss("object graph nodes " + std::to_string(it->second) + " and " +
+                        std::to_string(id) + " both name checkpoint key " +
+                        Quoted(a.checkpoint_key));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Object paths are built from a few bytes per node, but a deep chain makes them quadratic in
+// the graph's size: a corrupt or hostile graph of a few MB must not cost gigabytes.
+Status CheckPathBytes(const std::vector<TrackableObject>& nodes) {
+  constexpr size_t kMaxTotalPathBytes = size_t{256} << 20;
+  std::vector<size_t> length(nodes.size(), 0);
+  size_t total = 0;
+  TraversePaths(
+      nodes,
+      [&](int parent, int child, const std::string& escaped) {
+        length[child] = (length[parent] ? length[parent] + 1 : 0) + escaped.size();
+        total += length[child];
+      },
+      [&](int opt, int var, int slot, const std::string& slot_name) {
+        length[slot] =
+            length[var] + length[opt] + slot_name.size() + kOptimizerSlotsName.size() + 3;
+        total += length[slot];
+      });
+  if (total > kMaxTotalPathBytes) {
+    return ResourceExhausted("the object graph's " + std::to_string(nodes.size()) +
+                             " nodes have object paths totalling " + std::to_string(total) +
+                             " bytes, over the limit of " + std::to_string(kMaxTotalPathBytes));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string EscapeLocalName(std::string_view local_name) {
@@ -160,61 +259,22 @@ std::string ObjectGraph::Serialize() const {
 }
 
 Status ObjectGraph::Validate() const {
-  const int n = static_cast<int>(nodes_.size());
-  if (n == 0) return DataLoss("the object graph has no nodes (not even the root)");
-  auto in_range = [n](int id) { return id >= 0 && id < n; };
-  for (int id = 0; id < n; ++id) {
-    const TrackableObject& o = nodes_[id];
-    for (const auto& c : o.children) {
-      if (!in_range(c.node_id)) {
-        return DataLoss("object graph node " + std::to_string(id) + ": child " +
-                        Quoted(c.local_name) + " refers to node " + std::to_string(c.node_id) +
-                        " of " + std::to_string(n));
-      }
-    }
-    for (const auto& s : o.slot_variables) {
-      if (!in_range(s.original_variable_node_id) || !in_range(s.slot_variable_node_id)) {
-        return DataLoss("object graph node " + std::to_string(id) + ": slot variable " +
-                        Quoted(s.slot_name) + " refers to nodes " +
-                        std::to_string(s.original_variable_node_id) + " and " +
-                        std::to_string(s.slot_variable_node_id) + " of " + std::to_string(n));
-      }
-    }
-  }
-  return Status::Ok();
+  if (nodes_.empty()) return DataLoss("the object graph has no nodes (not even the root)");
+  TFM_RETURN_IF_ERROR(CheckNodeIds(nodes_));
+  TFM_RETURN_IF_ERROR(CheckUniqueKeys(nodes_));
+  return CheckPathBytes(nodes_);
 }
 
 std::vector<std::string> ObjectGraph::NodePaths() const {
-  const size_t n = nodes_.size();
-  std::vector<std::string> paths(n);
-  std::vector<char> seen(n, 0);
-  if (n == 0) return paths;
-  std::deque<int> queue = {0};
-  seen[0] = 1;
-  while (!queue.empty()) {
-    const int id = queue.front();
-    queue.pop_front();
-    for (const auto& c : nodes_[id].children) {
-      if (c.node_id < 0 || static_cast<size_t>(c.node_id) >= n || seen[c.node_id]) continue;
-      seen[c.node_id] = 1;
-      const std::string escaped = EscapeLocalName(c.local_name);
-      paths[c.node_id] = paths[id].empty() ? escaped : paths[id] + "/" + escaped;
-      queue.push_back(c.node_id);
-    }
-  }
-  // Slot variables: named after the variable and the optimizer that holds them.
-  for (size_t opt = 0; opt < n; ++opt) {
-    if (!seen[opt]) continue;
-    for (const auto& s : nodes_[opt].slot_variables) {
-      const int var = s.original_variable_node_id, slot = s.slot_variable_node_id;
-      if (var < 0 || static_cast<size_t>(var) >= n || !seen[var] || slot < 0 ||
-          static_cast<size_t>(slot) >= n || seen[slot]) {
-        continue;
-      }
-      seen[slot] = 1;
-      paths[slot] = SlotVariablePath(paths[var], paths[opt], s.slot_name);
-    }
-  }
+  std::vector<std::string> paths(nodes_.size());
+  TraversePaths(
+      nodes_,
+      [&](int parent, int child, const std::string& escaped) {
+        paths[child] = paths[parent].empty() ? escaped : paths[parent] + "/" + escaped;
+      },
+      [&](int opt, int var, int slot, const std::string& slot_name) {
+        paths[slot] = SlotVariablePath(paths[var], paths[opt], slot_name);
+      });
   return paths;
 }
 
