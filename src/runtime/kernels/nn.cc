@@ -71,42 +71,42 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
     gemm::Gemm<T>(in, filt, out, nb * pixels, ch, oc, c.thread_pool());
     return Status::Ok();
   }
-  // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile).
+  // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile). A tile runs across
+  // images, so a batch of small images is one large product, not one small product per image.
+  const int64_t rows = nb * pixels;
   const int64_t tile = std::clamp<int64_t>((int64_t{1} << 20) / patch, 1, 1024);
-  std::vector<T> cols(static_cast<size_t>(std::min(tile, pixels) * patch));
-  for (int64_t b = 0; b < nb; ++b) {
-    const T* in_b = in + b * h * w * ch;
-    for (int64_t r0 = 0; r0 < pixels; r0 += tile) {
-      const int64_t r1 = std::min(pixels, r0 + tile);
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t oy = r / wx.out, ox = r % wx.out;
-        T* row = cols.data() + (r - r0) * patch;
-        const int64_t ix0 = ox * a.sw - wx.pad_before;
-        const bool row_inside = a.dw == 1 && ix0 >= 0 && ix0 + kw <= w;
-        for (int64_t ky = 0; ky < kh; ++ky) {
-          const int64_t iy = oy * a.sh + ky * a.dh - wy.pad_before;
-          if (row_inside && iy >= 0 && iy < h) {  // the kw taps are kw * ch contiguous values
-            const T* src = in_b + (iy * w + ix0) * ch;
-            T* dst = row + ky * kw * ch;
-            for (int64_t q = 0; q < kw * ch; ++q) dst[q] = src[q];
-            continue;
-          }
-          for (int64_t kx = 0; kx < kw; ++kx) {
-            const int64_t ix = ix0 + kx * a.dw;
-            T* dst = row + (ky * kw + kx) * ch;
-            // Plain loops, not fill/copy_n: those become a libc call per tap of a few values.
-            if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-              for (int64_t q = 0; q < ch; ++q) dst[q] = T(0);
-            } else {
-              const T* src = in_b + (iy * w + ix) * ch;
-              for (int64_t q = 0; q < ch; ++q) dst[q] = src[q];
-            }
+  std::vector<T> cols(static_cast<size_t>(std::min(tile, rows) * patch));
+  for (int64_t r0 = 0; r0 < rows; r0 += tile) {
+    const int64_t r1 = std::min(rows, r0 + tile);
+    for (int64_t g = r0; g < r1; ++g) {
+      const int64_t r = g % pixels;
+      const T* in_b = in + (g / pixels) * h * w * ch;
+      const int64_t oy = r / wx.out, ox = r % wx.out;
+      T* row = cols.data() + (g - r0) * patch;
+      const int64_t ix0 = ox * a.sw - wx.pad_before;
+      const bool row_inside = a.dw == 1 && ix0 >= 0 && ix0 + kw <= w;
+      for (int64_t ky = 0; ky < kh; ++ky) {
+        const int64_t iy = oy * a.sh + ky * a.dh - wy.pad_before;
+        if (row_inside && iy >= 0 && iy < h) {  // the kw taps are kw * ch contiguous values
+          const T* src = in_b + (iy * w + ix0) * ch;
+          T* dst = row + ky * kw * ch;
+          for (int64_t q = 0; q < kw * ch; ++q) dst[q] = src[q];
+          continue;
+        }
+        for (int64_t kx = 0; kx < kw; ++kx) {
+          const int64_t ix = ix0 + kx * a.dw;
+          T* dst = row + (ky * kw + kx) * ch;
+          // Plain loops, not fill/copy_n: those become a libc call per tap of a few values.
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+            for (int64_t q = 0; q < ch; ++q) dst[q] = T(0);
+          } else {
+            const T* src = in_b + (iy * w + ix) * ch;
+            for (int64_t q = 0; q < ch; ++q) dst[q] = src[q];
           }
         }
       }
-      gemm::Gemm<T>(cols.data(), filt, out + (b * pixels + r0) * oc, r1 - r0, patch, oc,
-                    c.thread_pool());
     }
+    gemm::Gemm<T>(cols.data(), filt, out + r0 * oc, r1 - r0, patch, oc, c.thread_pool());
   }
   return Status::Ok();
 }
