@@ -14,8 +14,6 @@
 #include <sys/resource.h>
 #include <tfmodel/model.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -23,37 +21,17 @@
 #include <string>
 #include <vector>
 
+#include "bench/time_per_call.h"
+
 using namespace tfmodel;
+using tfmodel::bench::Now;
+using tfmodel::bench::TimePerCall;
 
 namespace {
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "tf2_bench: %s\n", what.c_str());
   std::exit(1);
-}
-
-// Median seconds per call over samples of several calls each, for about `seconds`: the method of
-// inference_bench.cc and tf_inference_bench.py.
-template <typename Fn>
-double MedianPerCall(Fn&& fn, double seconds) {
-  fn();
-  const double t0 = Now();
-  fn();
-  const double once = std::max(Now() - t0, 1e-7);
-  const int per_sample = std::max(1, static_cast<int>(seconds / 15 / once));
-  std::vector<double> samples;
-  const double start = Now();
-  while (samples.size() < 3 || (Now() - start < seconds && samples.size() < 1000)) {
-    const double s0 = Now();
-    for (int i = 0; i < per_sample; ++i) fn();
-    samples.push_back((Now() - s0) / per_sample);
-  }
-  std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
-  return samples[samples.size() / 2];
 }
 
 std::map<std::string, Tensor> MakeInputs(const Signature& sig, int64_t batch) {
@@ -164,7 +142,7 @@ int main(int argc, char** argv) {
     if (calls > 0) {
       for (int64_t i = 0; i < calls; ++i) call();
     } else {
-      std::printf("us/tfmodel/%s %.3f\n", key.c_str(), MedianPerCall(call, seconds) * 1e6);
+      std::printf("us/tfmodel/%s %.3f\n", key.c_str(), TimePerCall(call, seconds) * 1e6);
     }
     std::printf("check/tfmodel/%s %.6g\n", key.c_str(), Checksum(out));
   }

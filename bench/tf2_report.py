@@ -44,14 +44,17 @@ def main(argv):
             return "-"
         return f"{x:.0f}{unit}" if x >= 100 else f"{x:.1f}{unit}" if x >= 10 else f"{x:.2f}{unit}"
 
+    def heading(text):
+        print(f"\n**{text}**\n" if md else f"\n== {text}\n")
+
     def row(cells):
         print(("| " + " | ".join(cells) + " |") if md else "  ".join(f"{c:>13}" for c in cells))
 
     misses = []
     for t in threads:
         n = t[1:]
-        print(f"\n== latency per call, median us (ratio = peer / tfmodel, > 1: tfmodel faster); "
-              f"{n} thread{'s' if n != '1' else ''}\n")
+        heading(f"latency per call, median us (ratio = peer / tfmodel, > 1: tfmodel faster); "
+                f"{n} thread{'s' if n != '1' else ''}")
         row(["model", "batch", "tfmodel us", "TF us", "ORT us", "TF/tfmodel", "ORT/tfmodel",
              "tfmodel in/s", "target"])
         if md:
@@ -81,8 +84,8 @@ def main(argv):
 
     for t in threads:
         n = t[1:]
-        print(f"\n== load (ms: load, + first call) and peak RSS (MB; TF/ORT after import in "
-              f"brackets); {n} thread{'s' if n != '1' else ''}\n")
+        heading(f"load (ms: load, + first call) and peak RSS (MB; TF/ORT after import in "
+                f"brackets); {n} thread{'s' if n != '1' else ''}")
         row(["model", "tfmodel load", "TF load", "ORT load", "TF/tfmodel", "ORT/tfmodel",
              "tfmodel MB", "TF MB", "ORT MB", "TF/tfmodel", "ORT/tfmodel"])
         if md:

@@ -231,6 +231,13 @@ Result<Kernel> BiasAdd(const NodeInfo& n) {
       // In place, the loop reads ov itself (one pointer for the vectoriser, see FastBinaryLoopOn).
       auto add = [&]<bool kInPlace>() {
         const T* xv = kInPlace ? ov : x.flat<T>().data();
+        if (inner == 1) {  // NHWC: channels innermost (a loop of one per channel is not vectorised)
+          for (int64_t base = 0; base < outer * channels; base += channels) {
+            for (int64_t ch = 0; ch < channels; ++ch)
+              ov[base + ch] = Store<T>(WrapAdd(Load(xv[base + ch]), Load(bv[ch])));
+          }
+          return;
+        }
         for (int64_t o = 0; o < outer; ++o) {
           for (int64_t ch = 0; ch < channels; ++ch) {
             const auto b = Load(bv[ch]);
