@@ -17,23 +17,16 @@
 #include <string>
 #include <vector>
 
+#include "bench/time_per_call.h"
 #include "src/base/thread_pool.h"
 #include "src/runtime/kernels/gemm.h"
 
 using namespace tfmodel;
+using tfmodel::bench::TimePerCall;
 
 extern "C" void openblas_set_num_threads(int);
 
 namespace {
-
-double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 [[noreturn]] void Die(const std::string& what) {
   std::fprintf(stderr, "inference_bench: %s\n", what.c_str());
@@ -46,25 +39,6 @@ float InputValue(int64_t i) { return static_cast<float>((i * 7) % 13) / 13.0f - 
 // With --best, the fastest sample instead of the median (for A/B decisions on a loaded machine: the
 // least disturbed sample; the reported figures use medians).
 bool g_best = false;
-
-// Calls fn repeatedly for about `seconds` (at least 3 samples) and returns the median seconds per
-// call over the samples.
-template <typename Fn>
-double TimePerCall(Fn&& fn, double seconds) {
-  fn();  // warm up: caches, plans, pack buffers
-  const double t0 = Now();
-  fn();
-  const double once = std::max(Now() - t0, 1e-7);
-  const int per_sample = std::max(1, static_cast<int>(seconds / 15 / once));
-  std::vector<double> samples;
-  const double start = Now();
-  while (samples.size() < 3 || (Now() - start < seconds && samples.size() < 1000)) {
-    const double s0 = Now();
-    for (int i = 0; i < per_sample; ++i) fn();
-    samples.push_back((Now() - s0) / per_sample);
-  }
-  return g_best ? *std::min_element(samples.begin(), samples.end()) : Median(samples);
-}
 
 struct MatMulShape {
   int64_t m, k, n;
@@ -96,8 +70,8 @@ void BenchMatMul(int threads, double seconds, const std::string& only) {
     // Alternate the two so both see the same machine load; keep each one's best median.
     double t_ours = 1e30, t_blas = 1e30;
     for (int round = 0; round < 5; ++round) {
-      t_ours = std::min(t_ours, TimePerCall(ours, seconds / 5));
-      t_blas = std::min(t_blas, TimePerCall(blas, seconds / 5));
+      t_ours = std::min(t_ours, TimePerCall(ours, seconds / 5, g_best));
+      t_blas = std::min(t_blas, TimePerCall(blas, seconds / 5, g_best));
     }
     double max_diff = 0;
     for (size_t i = 0; i < c.size(); ++i)
@@ -148,8 +122,8 @@ void BenchModel(const std::string& dir, const std::string& name, int64_t batch, 
     for (int64_t i = 0; i < calls; ++i) sig();
     return;
   }
-  const double t_run = TimePerCall(run, seconds / 2);
-  const double t_sig = TimePerCall(sig, seconds / 2);
+  const double t_run = TimePerCall(run, seconds / 2, g_best);
+  const double t_sig = TimePerCall(sig, seconds / 2, g_best);
   auto out = model.Run(feeds, fetches).value();
   for (float v : out[0].flat<float>()) checksum += v;
   const std::string key = name + "/b" + std::to_string(batch);

@@ -5,6 +5,7 @@
 #include "src/runtime/kernel.h"
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/broadcast.h"
+#include "src/runtime/kernels/cwise.h"
 
 namespace tfmodel {
 namespace {
@@ -13,12 +14,16 @@ template <typename T, typename F>
 KernelFn Elementwise(F f) {
   return [f](KernelContext& c) -> Status {
     const Tensor& x = c.input(0);
-    Result<Tensor> out = Tensor::AllocateUninitialized(x.dtype(), x.shape());
+    Result<Tensor> out = ForwardOrAllocate(x, x.dtype(), x.shape());
     if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
     const T* xv = x.flat<T>().data();
     T* ov = out->flat<T>().data();
     const int64_t size = x.NumElements();
-    for (int64_t i = 0; i < size; ++i) ov[i] = Store<T>(f(Load(xv[i])));
+    if (ov == xv) {  // in place: one pointer for the vectoriser (see FastBinaryLoopOn)
+      for (int64_t i = 0; i < size; ++i) ov[i] = Store<T>(f(Load(ov[i])));
+    } else {
+      for (int64_t i = 0; i < size; ++i) ov[i] = Store<T>(f(Load(xv[i])));
+    }
     c.set_output(0, *out);
     return Status::Ok();
   };
@@ -217,20 +222,35 @@ Result<Kernel> BiasAdd(const NodeInfo& n) {
       }
       int64_t inner = 1;
       for (int d = channel_dim + 1; d < rank; ++d) inner *= x.shape().dim(d);
-      Result<Tensor> out = Tensor::AllocateUninitialized(x.dtype(), x.shape());
+      Result<Tensor> out = ForwardOrAllocate(x, x.dtype(), x.shape());
       if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
-      const T* xv = x.flat<T>().data();
       const T* bv = bias.flat<T>().data();
       T* ov = out->flat<T>().data();
       const int64_t block = channels * inner;
       const int64_t outer = block == 0 ? 0 : x.NumElements() / block;
-      for (int64_t o = 0; o < outer; ++o) {
-        for (int64_t ch = 0; ch < channels; ++ch) {
-          const auto b = Load(bv[ch]);
-          const int64_t base = (o * channels + ch) * inner;
-          for (int64_t i = 0; i < inner; ++i)
-            ov[base + i] = Store<T>(WrapAdd(Load(xv[base + i]), b));
+      // In place, the loop reads ov itself (one pointer for the vectoriser, see FastBinaryLoopOn).
+      auto add = [&]<bool kInPlace>() {
+        const T* xv = kInPlace ? ov : x.flat<T>().data();
+        if (inner == 1) {  // NHWC: channels innermost (a loop of one per channel is not vectorised)
+          for (int64_t base = 0; base < outer * channels; base += channels) {
+            for (int64_t ch = 0; ch < channels; ++ch)
+              ov[base + ch] = Store<T>(WrapAdd(Load(xv[base + ch]), Load(bv[ch])));
+          }
+          return;
         }
+        for (int64_t o = 0; o < outer; ++o) {
+          for (int64_t ch = 0; ch < channels; ++ch) {
+            const auto b = Load(bv[ch]);
+            const int64_t base = (o * channels + ch) * inner;
+            for (int64_t i = 0; i < inner; ++i)
+              ov[base + i] = Store<T>(WrapAdd(Load(xv[base + i]), b));
+          }
+        }
+      };
+      if (ov == x.flat<T>().data()) {
+        add.template operator()<true>();
+      } else {
+        add.template operator()<false>();
       }
       c.set_output(0, *out);
       return Status::Ok();

@@ -70,31 +70,62 @@ inline FastShapes FastShapesOf(const Tensor& x, const Tensor& y) {
   return FastShapes::kNone;
 }
 
-template <typename T, typename Out, typename F>
-void FastBinaryLoop(FastShapes kind, const T* x, const T* y, Out* o, int64_t n, int64_t row,
-                    F f) {
+// The output of an element-wise op of `x`'s shape and dtype may take x's buffer when no other
+// handle shares it (the executors move a tensor into its last reader), as TensorFlow's
+// forward_input: no new memory to fault in (a fresh multi-MB tensor costs more in page clearing
+// than a Mul or Relu6 over it). Else a new uninitialised tensor.
+inline Result<Tensor> ForwardOrAllocate(const Tensor& x, DataType dtype, const Shape& shape) {
+  if (x.dtype() == dtype && IsPodDataType(dtype) && x.NumElements() > 0 && !x.SharesBuffer() &&
+      x.shape() == shape) {
+    return x;
+  }
+  return Tensor::AllocateUninitialized(dtype, shape);
+}
+
+// kXIsO / kYIsO: o is x's / y's buffer, and the loop reads o itself, so the vectoriser sees one
+// pointer rather than two that overlap exactly (its run-time alias check would take the scalar
+// loop for those).
+template <bool kXIsO, bool kYIsO, typename T, typename Out, typename F>
+void FastBinaryLoopOn(FastShapes kind, const T* x, const T* y, Out* o, int64_t n, int64_t row,
+                      F f) {
+  auto xi = [&](int64_t i) {
+    if constexpr (kXIsO) return Load(o[i]); else return Load(x[i]);
+  };
+  auto yi = [&](int64_t i) {
+    if constexpr (kYIsO) return Load(o[i]); else return Load(y[i]);
+  };
   switch (kind) {
     case FastShapes::kSame:
-      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(Load(x[i]), Load(y[i])));
+      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(xi(i), yi(i)));
       break;
     case FastShapes::kScalarY: {
       const auto b = Load(y[0]);
-      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(Load(x[i]), b));
+      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(xi(i), b));
       break;
     }
     case FastShapes::kScalarX: {
       const auto a = Load(x[0]);
-      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(a, Load(y[i])));
+      for (int64_t i = 0; i < n; ++i) o[i] = Store<Out>(f(a, yi(i)));
       break;
     }
     case FastShapes::kRowY:
       for (int64_t r = 0; r < n; r += row) {
-        for (int64_t j = 0; j < row; ++j) o[r + j] = Store<Out>(f(Load(x[r + j]), Load(y[j])));
+        for (int64_t j = 0; j < row; ++j) o[r + j] = Store<Out>(f(xi(r + j), Load(y[j])));
       }
       break;
     case FastShapes::kNone:
       break;
   }
+}
+
+template <typename T, typename Out, typename F>
+void FastBinaryLoop(FastShapes kind, const T* x, const T* y, Out* o, int64_t n, int64_t row,
+                    F f) {
+  if constexpr (std::is_same_v<T, Out>) {
+    if (o == x) return FastBinaryLoopOn<true, false>(kind, x, y, o, n, row, f);
+    if (o == y) return FastBinaryLoopOn<false, true>(kind, x, y, o, n, row, f);
+  }
+  FastBinaryLoopOn<false, false>(kind, x, y, o, n, row, f);
 }
 
 // out = f(x, y) with broadcasting; `check` inspects y (after the shapes were checked).
@@ -107,7 +138,10 @@ KernelFn BinaryKernel(F f, Check check) {
     if (fast != FastShapes::kNone) {
       if (auto err = check(y.flat<T>())) return c.Error(StatusCode::kInvalidArgument, *err);
       const Shape& shape = fast == FastShapes::kScalarX ? y.shape() : x.shape();
-      Result<Tensor> out = Tensor::AllocateUninitialized(CppToDataType<Out>(), shape);
+      // y's buffer only when x's is not to be had (kSame: y's shape is x's).
+      const bool y_free = fast == FastShapes::kScalarX ||
+                          (fast == FastShapes::kSame && x.SharesBuffer() && !y.SharesBuffer());
+      Result<Tensor> out = ForwardOrAllocate(y_free ? y : x, CppToDataType<Out>(), shape);
       if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
       FastBinaryLoop<T, Out>(fast, x.flat<T>().data(), y.flat<T>().data(),
                              out->flat<Out>().data(), out->NumElements(),

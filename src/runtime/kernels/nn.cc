@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "src/base/thread_pool.h"
 #include "src/runtime/kernel.h"
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/array_util.h"
@@ -71,42 +72,42 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
     gemm::Gemm<T>(in, filt, out, nb * pixels, ch, oc, c.thread_pool());
     return Status::Ok();
   }
-  // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile).
+  // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile). A tile runs across
+  // images, so a batch of small images is one large product, not one small product per image.
+  const int64_t rows = nb * pixels;
   const int64_t tile = std::clamp<int64_t>((int64_t{1} << 20) / patch, 1, 1024);
-  std::vector<T> cols(static_cast<size_t>(std::min(tile, pixels) * patch));
-  for (int64_t b = 0; b < nb; ++b) {
-    const T* in_b = in + b * h * w * ch;
-    for (int64_t r0 = 0; r0 < pixels; r0 += tile) {
-      const int64_t r1 = std::min(pixels, r0 + tile);
-      for (int64_t r = r0; r < r1; ++r) {
-        const int64_t oy = r / wx.out, ox = r % wx.out;
-        T* row = cols.data() + (r - r0) * patch;
-        const int64_t ix0 = ox * a.sw - wx.pad_before;
-        const bool row_inside = a.dw == 1 && ix0 >= 0 && ix0 + kw <= w;
-        for (int64_t ky = 0; ky < kh; ++ky) {
-          const int64_t iy = oy * a.sh + ky * a.dh - wy.pad_before;
-          if (row_inside && iy >= 0 && iy < h) {  // the kw taps are kw * ch contiguous values
-            const T* src = in_b + (iy * w + ix0) * ch;
-            T* dst = row + ky * kw * ch;
-            for (int64_t q = 0; q < kw * ch; ++q) dst[q] = src[q];
-            continue;
-          }
-          for (int64_t kx = 0; kx < kw; ++kx) {
-            const int64_t ix = ix0 + kx * a.dw;
-            T* dst = row + (ky * kw + kx) * ch;
-            // Plain loops, not fill/copy_n: those become a libc call per tap of a few values.
-            if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-              for (int64_t q = 0; q < ch; ++q) dst[q] = T(0);
-            } else {
-              const T* src = in_b + (iy * w + ix) * ch;
-              for (int64_t q = 0; q < ch; ++q) dst[q] = src[q];
-            }
+  std::vector<T> cols(static_cast<size_t>(std::min(tile, rows) * patch));
+  for (int64_t r0 = 0; r0 < rows; r0 += tile) {
+    const int64_t r1 = std::min(rows, r0 + tile);
+    for (int64_t g = r0; g < r1; ++g) {
+      const int64_t r = g % pixels;
+      const T* in_b = in + (g / pixels) * h * w * ch;
+      const int64_t oy = r / wx.out, ox = r % wx.out;
+      T* row = cols.data() + (g - r0) * patch;
+      const int64_t ix0 = ox * a.sw - wx.pad_before;
+      const bool row_inside = a.dw == 1 && ix0 >= 0 && ix0 + kw <= w;
+      for (int64_t ky = 0; ky < kh; ++ky) {
+        const int64_t iy = oy * a.sh + ky * a.dh - wy.pad_before;
+        if (row_inside && iy >= 0 && iy < h) {  // the kw taps are kw * ch contiguous values
+          const T* src = in_b + (iy * w + ix0) * ch;
+          T* dst = row + ky * kw * ch;
+          for (int64_t q = 0; q < kw * ch; ++q) dst[q] = src[q];
+          continue;
+        }
+        for (int64_t kx = 0; kx < kw; ++kx) {
+          const int64_t ix = ix0 + kx * a.dw;
+          T* dst = row + (ky * kw + kx) * ch;
+          // Plain loops, not fill/copy_n: those become a libc call per tap of a few values.
+          if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
+            for (int64_t q = 0; q < ch; ++q) dst[q] = T(0);
+          } else {
+            const T* src = in_b + (iy * w + ix) * ch;
+            for (int64_t q = 0; q < ch; ++q) dst[q] = src[q];
           }
         }
       }
-      gemm::Gemm<T>(cols.data(), filt, out + (b * pixels + r0) * oc, r1 - r0, patch, oc,
-                    c.thread_pool());
     }
+    gemm::Gemm<T>(cols.data(), filt, out + r0 * oc, r1 - r0, patch, oc, c.thread_pool());
   }
   return Status::Ok();
 }
@@ -129,6 +130,72 @@ Result<Kernel> Conv2DOp(const NodeInfo& n) {
 // y[b,i,j,c*M+m] = sum_{di,dj} x[b, i*sh + di - pad_top, j*sw + dj - pad_left, c] * f[di,dj,c,m]
 // (TF's CPU kernel rejects dilations; so do we.)
 // dx = DepthwiseConv2dNativeBackpropInput, df = DepthwiseConv2dNativeBackpropFilter.
+// One output pixel of a multiplier-1 depthwise convolution over its nky x nkx in-image taps
+// (x: the first tap's pixel, f: its filter row): o[c] = sum over the taps of x[c] * f[c]. Channels
+// go in blocks accumulated in registers (the previous loop added each tap into `o` in memory); the
+// sums are in the same order as before, so the results are the same.
+template <typename T>
+[[gnu::always_inline]] inline void DepthwisePixel(const T* x, const T* f, T* o, int64_t ch,
+                                                  int64_t nky, int64_t nkx, int64_t x_row,
+                                                  int64_t f_row) {
+  constexpr int64_t kBlock = 128 / sizeof(T);  // 32 floats: 4 AVX2 or 8 SSE registers
+  auto block = [&]<int64_t kN>(int64_t c0, int64_t n) {
+    T acc[kN > 0 ? kN : kBlock];
+    const int64_t count = kN > 0 ? kN : n;
+    for (int64_t i = 0; i < count; ++i) acc[i] = T(0);
+    for (int64_t ky = 0; ky < nky; ++ky) {
+      for (int64_t kx = 0; kx < nkx; ++kx) {
+        const T* xi = x + ky * x_row + kx * ch + c0;
+        const T* fi = f + ky * f_row + kx * ch + c0;
+        for (int64_t i = 0; i < count; ++i) acc[i] += xi[i] * fi[i];
+      }
+    }
+    for (int64_t i = 0; i < count; ++i) o[c0 + i] = acc[i];
+  };
+  int64_t c0 = 0;
+  for (; c0 + kBlock <= ch; c0 += kBlock) block.template operator()<kBlock>(c0, kBlock);
+  if (c0 < ch) block.template operator()<0>(c0, ch - c0);
+}
+
+// Output rows [r0, r1) (row = image * out_h + oy) of a multiplier-1 depthwise convolution.
+struct DepthwiseRows {
+  int64_t h, w, ch, kh, kw, stride, pad_y, pad_x, out_h, out_w;
+};
+template <typename T>
+[[gnu::always_inline]] inline void DepthwiseRowsOf(const DepthwiseRows& d, const T* in,
+                                                   const T* filt, T* out, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t b = r / d.out_h, oy = r % d.out_h;
+    const int64_t iy0 = oy * d.stride - d.pad_y;
+    const int64_t ky0 = std::max<int64_t>(0, -iy0), ky1 = std::min(d.kh, d.h - iy0);
+    for (int64_t ox = 0; ox < d.out_w; ++ox) {
+      const int64_t ix0 = ox * d.stride - d.pad_x;
+      const int64_t kx0 = std::max<int64_t>(0, -ix0), kx1 = std::min(d.kw, d.w - ix0);
+      T* o = out + (r * d.out_w + ox) * d.ch;
+      if (ky0 >= ky1 || kx0 >= kx1) {  // no tap inside the image
+        for (int64_t i = 0; i < d.ch; ++i) o[i] = T(0);
+        continue;
+      }
+      DepthwisePixel(in + ((b * d.h + iy0 + ky0) * d.w + ix0 + kx0) * d.ch,
+                     filt + (ky0 * d.kw + kx0) * d.ch, o, d.ch, ky1 - ky0, kx1 - kx0,
+                     d.w * d.ch, d.kw * d.ch);
+    }
+  }
+}
+
+// float, the models' dtype, is compiled for AVX2 too and picked at run time (the kernel files are
+// built for baseline x86-64); without FMA, so the sums round as the source says.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void DepthwiseRowsFloat(const DepthwiseRows& d, const float* in, const float* filt, float* out,
+                        int64_t r0, int64_t r1) {
+  DepthwiseRowsOf(d, in, filt, out, r0, r1);
+}
+
+// Below this many multiply-adds a depthwise convolution runs on one thread (as the GEMM's rule).
+constexpr int64_t kDepthwiseParallelMacs = 1 << 20;
+
 template <typename T>
 struct DepthwiseFn {
   static Status Run(KernelContext& c, const WindowAttrs& a) {
@@ -145,12 +212,44 @@ struct DepthwiseFn {
     }
     TFM_ASSIGN_OR_RETURN(Window wy, Windowed(h, kh, a.sh, 1, a.padding, a.pt, a.pb));
     TFM_ASSIGN_OR_RETURN(Window wx, Windowed(w, kw, a.sw, 1, a.padding, a.pl, a.pr));
-    TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(x.dtype(), {nb, wy.out, wx.out, ch * mult}));
-    c.set_output(0, y);
     const T* in = x.flat<T>().data();
     const T* filt = f.flat<T>().data();
-    T* out = y.flat<T>().data();
     const int64_t oc = ch * mult;
+    if (mult == 1) {  // the usual case: every output written once, rows split over the pool
+      TFM_ASSIGN_OR_RETURN(Shape y_shape,
+                           Shape::Make(std::vector<int64_t>{nb, wy.out, wx.out, oc}));
+      TFM_ASSIGN_OR_RETURN(Tensor y, Tensor::AllocateUninitialized(x.dtype(), y_shape));
+      c.set_output(0, y);
+      T* out = y.flat<T>().data();
+      const DepthwiseRows d{h,  w,  ch, kh, kw, a.sh, wy.pad_before, wx.pad_before,
+                            wy.out, wx.out};
+      const int64_t rows = nb * wy.out;
+      auto run = [&](int64_t r0, int64_t r1) {
+        if constexpr (std::is_same_v<T, float>) {
+          DepthwiseRowsFloat(d, in, filt, out, r0, r1);
+        } else {
+          DepthwiseRowsOf(d, in, filt, out, r0, r1);
+        }
+      };
+      ThreadPool* pool = c.thread_pool();
+      const int64_t macs = y.NumElements() * kh * kw;
+      const int64_t parts =
+          pool == nullptr || macs < kDepthwiseParallelMacs
+              ? 1
+              : std::min<int64_t>(rows, 4 * (pool->num_workers() + 1));
+      if (parts <= 1) {
+        run(0, rows);
+      } else {
+        const int64_t per = (rows + parts - 1) / parts;
+        pool->ParallelFor(parts, [&](int64_t p) {
+          run(std::min(rows, p * per), std::min(rows, (p + 1) * per));
+        });
+      }
+      return Status::Ok();
+    }
+    TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(x.dtype(), {nb, wy.out, wx.out, oc}));
+    c.set_output(0, y);
+    T* out = y.flat<T>().data();
     for (int64_t b = 0; b < nb; ++b) {
       for (int64_t oy = 0; oy < wy.out; ++oy) {
         for (int64_t ox = 0; ox < wx.out; ++ox) {
@@ -163,10 +262,6 @@ struct DepthwiseFn {
               if (ix < 0 || ix >= w) continue;
               const T* xi = in + ((b * h + iy) * w + ix) * ch;
               const T* fi = filt + (ky * kw + kx) * oc;
-              if (mult == 1) {  // the usual case: one contiguous, vectorisable row
-                for (int64_t ci = 0; ci < ch; ++ci) o[ci] += xi[ci] * fi[ci];
-                continue;
-              }
               for (int64_t ci = 0; ci < ch; ++ci) {
                 const T xv = xi[ci];
                 for (int64_t m = 0; m < mult; ++m) o[ci * mult + m] += xv * fi[ci * mult + m];
