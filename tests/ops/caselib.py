@@ -47,3 +47,14 @@ def special(dtype=F32):
 
 def array(values, dtype):
     return np.array(values).astype(tf.as_dtype(dtype).as_numpy_dtype)
+
+
+def case_adder(cases):
+    """add(op, inputs, attrs=None, **fields) appending one case dict to `cases`."""
+    def add(op, inputs, attrs=None, **kw):
+        c = {"op": op, "inputs": inputs}
+        if attrs:
+            c["attrs"] = attrs
+        c.update(kw)
+        cases.append(c)
+    return add

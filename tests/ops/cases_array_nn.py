@@ -9,6 +9,7 @@ import itertools
 import numpy as np
 import tensorflow as tf
 
+from caselib import case_adder
 from caselib import BF16, BOOL, F16, F32, F64, I32, I64, U8, array, rand
 
 I8, I16, C64, STR = tf.int8, tf.int16, tf.complex64, tf.string
@@ -19,12 +20,7 @@ CASES = []
 _seed = [10**6]
 
 
-def add(op, inputs, attrs=None, **kw):
-    c = {"op": op, "inputs": inputs}
-    if attrs:
-        c["attrs"] = attrs
-    c.update(kw)
-    CASES.append(c)
+add = case_adder(CASES)
 
 
 def r(shape, dtype=F32, lo=-3.0, hi=3.0):

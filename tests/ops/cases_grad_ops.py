@@ -4,18 +4,14 @@ loss_ops.cc, math_grad_ops.cc, array_grad_ops.cc, segment_ops.cc, check_ops.cc, 
 import numpy as np
 import tensorflow as tf
 
+from caselib import case_adder
 from caselib import (BF16, BOOL, F16, F32, F64, FLOATS, I32, I64, REALS, U8, array, nonzero,
                      rand, special)
 
 CASES = []
 
 
-def add(op, inputs, attrs=None, **kw):
-    c = {"op": op, "inputs": inputs}
-    if attrs:
-        c["attrs"] = attrs
-    c.update(kw)
-    CASES.append(c)
+add = case_adder(CASES)
 
 
 SHAPES = [[2, 3], [5], [], [0, 4], [2, 1, 3]]

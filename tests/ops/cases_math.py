@@ -2,18 +2,14 @@
 import numpy as np
 import tensorflow as tf
 
+from caselib import case_adder
 from caselib import (BF16, BOOL, F16, F32, F64, FLOATS, I32, I64, INTS, REALS, U8, array,
                      nonzero, rand, special)
 
 CASES = []
 
 
-def add(op, inputs, attrs=None, **kw):
-    c = {"op": op, "inputs": inputs}
-    if attrs:
-        c["attrs"] = attrs
-    c.update(kw)
-    CASES.append(c)
+add = case_adder(CASES)
 
 
 # Shape pairs for broadcasting: same, vector, 3-way stretch, scalars, empty.

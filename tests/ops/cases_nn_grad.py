@@ -5,18 +5,14 @@ gradients have the forward op's output shape, which TensorFlow computes here."""
 import numpy as np
 import tensorflow as tf
 
+from caselib import case_adder
 from caselib import F32, F64, I32, array, rand
 
 CASES = []
 R = tf.raw_ops
 
 
-def add(op, inputs, attrs=None, **kw):
-    c = {"op": op, "inputs": inputs}
-    if attrs:
-        c["attrs"] = attrs
-    c.update(kw)
-    CASES.append(c)
+add = case_adder(CASES)
 
 
 def explicit(pads):

@@ -2,15 +2,12 @@
 import numpy as np
 import tensorflow as tf
 
+from caselib import case_adder
+
 CASES = []
 
 
-def add(op, inputs, attrs=None, **kw):
-    c = {"op": op, "inputs": inputs}
-    if attrs:
-        c["attrs"] = attrs
-    c.update(kw)
-    CASES.append(c)
+add = case_adder(CASES)
 
 
 def s(*values):

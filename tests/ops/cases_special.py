@@ -2,6 +2,7 @@
 Cos, Softsign, IsNan/IsInf/IsFinite), einsum (Einsum) and BatchMatMulV3 (matmul)."""
 import numpy as np
 
+from caselib import case_adder
 from caselib import F16, F32, F64, FLOATS, array
 from caselib import rand as _rand
 
@@ -16,12 +17,7 @@ def rand(shape, dtype=F32, lo=-3.0, hi=3.0):
     return _rand(shape, dtype, lo, hi, seed=_seed[0])
 
 
-def add(op, inputs, attrs=None, **kw):
-    c = {"op": op, "inputs": inputs}
-    if attrs:
-        c["attrs"] = attrs
-    c.update(kw)
-    CASES.append(c)
+add = case_adder(CASES)
 
 
 # ---- math_special ------------------------------------------------------------------------------

@@ -3,17 +3,13 @@ NoOp and the checkpoint filename/string helpers). Variables and file I/O are tes
 import numpy as np
 import tensorflow as tf
 
+from caselib import case_adder
 from caselib import BF16, BOOL, F16, F32, I32, I64, array, rand
 
 CASES = []
 
 
-def add(op, inputs, attrs=None, **kw):
-    c = {"op": op, "inputs": inputs}
-    if attrs:
-        c["attrs"] = attrs
-    c.update(kw)
-    CASES.append(c)
+add = case_adder(CASES)
 
 
 STRS = np.array([b"a", b"", b"\xff\x00bytes"], dtype=object)
