@@ -138,19 +138,23 @@ GraphDefData GraphIR::ToGraphDef() const {
   return def;
 }
 
-Result<std::vector<int>> GraphIR::TopologicalOrder() const {
+Result<std::vector<int>> GraphIR::TopologicalOrder(
+    const std::function<bool(const Node&)>& ignore_out) const {
   const int n = num_nodes();
   std::vector<int> pending(n, 0);
   std::vector<std::vector<int>> consumers(n);
+  std::vector<char> ignored(n, 0);
+  if (ignore_out) {
+    for (int i = 0; i < n; ++i) ignored[i] = ignore_out(nodes_[i]);
+  }
   for (int i = 0; i < n; ++i) {
-    for (const TensorRef& in : nodes_[i].inputs) {
+    auto edge = [&](int src) {
+      if (ignored[src]) return;
       ++pending[i];
-      consumers[in.node].push_back(i);
-    }
-    for (int c : nodes_[i].control_inputs) {
-      ++pending[i];
-      consumers[c].push_back(i);
-    }
+      consumers[src].push_back(i);
+    };
+    for (const TensorRef& in : nodes_[i].inputs) edge(in.node);
+    for (int c : nodes_[i].control_inputs) edge(c);
   }
   std::vector<int> order;
   order.reserve(n);

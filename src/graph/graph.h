@@ -4,6 +4,7 @@
 #define TFMODEL_SRC_GRAPH_GRAPH_H_
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -62,8 +63,10 @@ class GraphIR {
   // Resolves "node:k" (or "node") to a tensor of this graph; NotFound names it.
   Result<TensorRef> ResolveTensor(std::string_view name) const;
   // A node id in topological order (inputs and control inputs first); InvalidArgument naming a
-  // node on the cycle when there is one.
-  Result<std::vector<int>> TopologicalOrder() const;
+  // node on the cycle when there is one. Edges out of nodes `ignore_out` is true for are left
+  // out (a loop's back edges, out of NextIteration).
+  Result<std::vector<int>> TopologicalOrder(
+      const std::function<bool(const Node&)>& ignore_out = nullptr) const;
 
   // Appends a node built in code (the graph-building API). REQUIRES: a name not yet used and
   // inputs/control inputs that are nodes of this graph. Returns its id.

@@ -13,37 +13,7 @@ namespace {
 // A topological order of the graph without its loops' back edges (the edges out of
 // NextIteration, as TensorFlow's executor has them); any other cycle is an error naming a node.
 Result<std::vector<int>> PlanningOrder(const GraphIR& g) {
-  const int n = g.num_nodes();
-  std::vector<int> pending(n, 0);
-  std::vector<std::vector<int>> consumers(n);
-  std::vector<char> back(n, 0);
-  for (int i = 0; i < n; ++i) back[i] = IsNextIterationOp(g.node(i).op);
-  for (int i = 0; i < n; ++i) {
-    auto edge = [&](int src) {
-      if (back[src]) return;
-      ++pending[i];
-      consumers[src].push_back(i);
-    };
-    for (const TensorRef& in : g.node(i).inputs) edge(in.node);
-    for (int c : g.node(i).control_inputs) edge(c);
-  }
-  std::vector<int> order;
-  order.reserve(n);
-  for (int i = 0; i < n; ++i) {
-    if (pending[i] == 0) order.push_back(i);
-  }
-  for (size_t k = 0; k < order.size(); ++k) {
-    for (int c : consumers[order[k]]) {
-      if (--pending[c] == 0) order.push_back(c);
-    }
-  }
-  for (int i = 0; i < n && static_cast<int>(order.size()) != n; ++i) {
-    if (pending[i] > 0) {
-      return InvalidArgument("the graph has a cycle through node '" + g.node(i).name + "' (op " +
-                             g.node(i).op + ")");
-    }
-  }
-  return order;
+  return g.TopologicalOrder([](const Node& node) { return IsNextIterationOp(node.op); });
 }
 
 // Ops whose output 0 forwards their input 0 unchanged, so a reference variable reaches its
