@@ -413,7 +413,6 @@ Status MetaGraphFromProto(const tensorflow::MetaGraphDef& p, MetaGraphData* m) {
   }
   TFM_RETURN_IF_ERROR(AssetsFromProto(p, &m->assets));
   m->has_object_graph = p.has_object_graph_def();
-  if (m->has_object_graph) m->concrete_functions_text = ConcreteFunctionsText(p.object_graph_def(), p.graph_def().library());
   return Status::Ok();
 }
 
@@ -606,7 +605,7 @@ Result<MetaGraphData> ReadMetaGraph(const std::string& path) {
   return meta;
 }
 
-Result<SavedModelData> ReadSavedModel(const std::string& dir) {
+Result<SavedModelData> ReadSavedModel(const std::string& dir, bool describe_functions) {
   if (!IsDirectory(dir)) return NotFound("SavedModel directory " + dir + " does not exist");
   SavedModelData model;
   model.path = JoinPath(dir, "saved_model.pb");
@@ -630,6 +629,11 @@ Result<SavedModelData> ReadSavedModel(const std::string& dir) {
   for (int k = 0; k < proto.meta_graphs_size(); ++k) {
     Status s = MetaGraphFromProto(proto.meta_graphs(k), &model.meta_graphs[k]);
     if (!s.ok()) return s.WithContext(model.path + ": meta graph " + std::to_string(k));
+    const tensorflow::MetaGraphDef& mg = proto.meta_graphs(k);
+    if (describe_functions && mg.has_object_graph_def()) {
+      model.meta_graphs[k].concrete_functions_text =
+          ConcreteFunctionsText(mg.object_graph_def(), mg.graph_def().library());
+    }
   }
   return model;
 }

@@ -155,7 +155,8 @@ struct MetaGraphData {
   std::map<std::string, SignatureDefData> signatures;
   std::vector<AssetFileData> assets;  // asset_file_def, else the saved_model_assets collection
   bool has_object_graph = false;      // TF2 SavedModel
-  // saved_model_cli's "Concrete Functions" section for it (concrete_functions.h).
+  // saved_model_cli's "Concrete Functions" section for it (concrete_functions.h), when
+  // ReadSavedModel was asked to describe functions.
   std::string concrete_functions_text;
 };
 
@@ -181,8 +182,9 @@ Result<GraphDefData> ReadGraphDef(const std::string& path);
 Result<GraphDefData> ParseGraphDef(std::string_view bytes, const std::string& name_for_errors);
 // A .meta file (binary or text MetaGraphDef).
 Result<MetaGraphData> ReadMetaGraph(const std::string& path);
-// DIR/saved_model.pb, else DIR/saved_model.pbtxt.
-Result<SavedModelData> ReadSavedModel(const std::string& dir);
+// DIR/saved_model.pb, else DIR/saved_model.pbtxt. `describe_functions` also renders each TF2
+// meta graph's concrete_functions_text (for `show`; loading does not need it).
+Result<SavedModelData> ReadSavedModel(const std::string& dir, bool describe_functions = false);
 // Writes a GraphDef (binary, or text when `text`), atomically.
 Status WriteGraphDef(const std::string& path, const GraphDefData& graph, bool text = false);
 // Writes a MetaGraphDef (.meta), atomically. meta_info_def gets tags, tensorflow_version and

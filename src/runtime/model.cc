@@ -573,7 +573,7 @@ Result<ModelInfo> InspectModel(std::string_view path_view) {
       }
       path = *version;
     }
-    TFM_ASSIGN_OR_RETURN(SavedModelData sm, ReadSavedModel(path));
+    TFM_ASSIGN_OR_RETURN(SavedModelData sm, ReadSavedModel(path, /*describe_functions=*/true));
     info.kind = Model::Kind::kSavedModel;
     info.path = path;
     if (const std::string fp = JoinPath(path, "fingerprint.pb"); FileExists(fp)) {
