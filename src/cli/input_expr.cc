@@ -183,12 +183,15 @@ std::optional<Result<Tensor>> ParseNumpyCall(std::string_view expr, DataType dty
   std::string_view shape_text = Trim(args.substr(0, split));
   std::string_view rest = split < args.size() ? Trim(args.substr(split + 1)) : std::string_view();
   if (shape_text.empty()) return fail("np." + std::string(fn) + " needs a shape");
-  Result<Tensor> shape_t = ParseInputExpr(shape_text, DataType::kInt64);
+  // Parsed as doubles so that a non-integer dimension is an error, not truncated.
+  Result<Tensor> shape_t = ParseInputExpr(shape_text, DataType::kDouble);
   if (!shape_t.ok()) return fail("bad shape: " + shape_t.status().message());
   if (shape_t->shape().rank() > 1) return fail("a shape is an int or a tuple of ints");
-  std::vector<int64_t> dims(shape_t->flat<int64_t>().begin(), shape_t->flat<int64_t>().end());
-  for (int64_t d : dims) {
-    if (d < 0) return fail("negative dimension " + std::to_string(d));
+  std::vector<int64_t> dims;
+  for (double d : shape_t->flat<double>()) {
+    if (d != std::floor(d) || !(d < 9.0e15)) return fail("dimension " + std::to_string(d) + " is not an int");
+    if (d < 0) return fail("negative dimension " + std::to_string(static_cast<int64_t>(d)));
+    dims.push_back(static_cast<int64_t>(d));
   }
   std::string fill = fn == "ones" ? "1" : "0";
   if (fn == "full") {
@@ -201,7 +204,11 @@ std::optional<Result<Tensor>> ParseNumpyCall(std::string_view expr, DataType dty
   if (!value.ok()) return fail("bad fill value: " + value.status().message());
   if (value->shape().rank() != 0) return fail("the fill value must be a scalar");
   TFM_ASSIGN_OR_RETURN(Shape shape, Shape::Make(dims));
-  if (shape.NumElements() > (int64_t{1} << 31)) return fail("shape too large");
+  // A command-line input, not a model: refuse more than 1 GiB rather than try to allocate it.
+  const size_t elem = dtype == DataType::kString ? sizeof(std::string) : DataTypeSize(dtype);
+  if (static_cast<double>(shape.NumElements()) * static_cast<double>(elem) > double(1 << 30)) {
+    return fail("shape " + shape.DebugString() + " is larger than 1 GiB");
+  }
   TFM_ASSIGN_OR_RETURN(Tensor t, Tensor::Allocate(dtype, shape));
   if (dtype == DataType::kString) {
     for (std::string& v : t.flat<std::string>()) v = value->flat<std::string>()[0];
