@@ -99,6 +99,13 @@ Status NodeInfo::ExpectInputsAtLeast(int n) const {
   return Status::Ok();
 }
 
+Result<DataType> NodeInfo::ExpectInputsOfTypeT(int n) const {
+  TFM_RETURN_IF_ERROR(ExpectInputs(n));
+  TFM_ASSIGN_OR_RETURN(DataType t, TypeAttr("T"));
+  for (int i = 0; i < n; ++i) TFM_RETURN_IF_ERROR(ExpectInputType(i, t));
+  return t;
+}
+
 Status NodeInfo::ExpectInputType(int i, DataType t) const {
   if (i >= num_inputs()) return Error("missing input " + std::to_string(i));
   if (input_types_[i] != t) {

@@ -77,6 +77,8 @@ class NodeInfo {
   Status ExpectInputs(int n) const;                   // exactly n data inputs
   Status ExpectInputsAtLeast(int n) const;
   Status ExpectInputType(int i, DataType t) const;    // input i has dtype t
+  // Exactly n data inputs, all of the dtype attr "T"; returns it.
+  Result<DataType> ExpectInputsOfTypeT(int n) const;
   Status ExpectType(DataType t, std::initializer_list<DataType> allowed) const;
   // A ready-made error: "node 'x' (op Foo): <message>".
   Status Error(const std::string& message) const;

@@ -17,10 +17,7 @@ using RealNoU8 = TypeList<float, double, Half, BFloat16, int32_t, int64_t>;
 // out[i] = f(a[i], b[i]) for two same-shape inputs of dtype T (the attr "T").
 template <typename... Ts, typename Make>
 Result<Kernel> MakeGradBinary(const NodeInfo& n, TypeList<Ts...>, Make make) {
-  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
-  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.ExpectInputsOfTypeT(2));
   KernelFn fn;
   bool ok = Dispatch<Ts...>(t, [&]<typename T>() {
     auto f = make.template operator()<ComputeT<T>>();

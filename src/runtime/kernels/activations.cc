@@ -189,10 +189,7 @@ Result<Kernel> SoftmaxOp(const NodeInfo& n) {
 // d_value = dy, d_bias = sum of dy over all but the channel dim   (TF gradient op: BiasAddGrad)
 // BiasAddV1 is the same op without data_format.
 Result<Kernel> BiasAdd(const NodeInfo& n) {
-  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
-  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.ExpectInputsOfTypeT(2));
   const std::string format = n.StringAttrOr("data_format", "NHWC");
   if (format != "NHWC" && format != "NCHW") {
     return n.Error("data_format must be NHWC or NCHW, got '" + format + "'");

@@ -489,10 +489,7 @@ Status ListDiffCompute(KernelContext& c, DataType idx_type) {
 }
 
 Result<Kernel> ListDiff(const NodeInfo& n) {
-  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
-  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.ExpectInputsOfTypeT(2));
   DataType idx_type = DataType::kInt32;
   if (n.FindAttr("out_idx") != nullptr) {
     TFM_ASSIGN_OR_RETURN(idx_type, n.TypeAttr("out_idx"));

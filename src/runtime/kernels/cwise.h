@@ -162,10 +162,7 @@ KernelFn BinaryKernel(F f, Check check) {
 // Plan-time part shared by every binary op: two inputs of dtype T (attr), one of `types`.
 template <bool kBoolOut, typename... Ts, typename F, typename Check = NoCheck>
 Result<Kernel> MakeBinary(const NodeInfo& n, TypeList<Ts...>, F f, Check check = {}) {
-  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
-  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.ExpectInputsOfTypeT(2));
   KernelFn fn;
   bool ok = Dispatch<Ts...>(t, [&]<typename T>() {
     if constexpr (kBoolOut) {

@@ -32,10 +32,7 @@ C ShiftedSumExp(int64_t depth, Get x, std::vector<C>& shifted) {
 // The gradient of loss w.r.t. features is dloss * backprop (TF's
 // _SoftmaxCrossEntropyWithLogitsGrad).
 Result<Kernel> SoftmaxXent(const NodeInfo& n) {
-  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
-  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.ExpectInputsOfTypeT(2));
   KernelFn fn;
   bool ok = Dispatch(LossTypes{}, t, [&]<typename T>() {
     fn = [](KernelContext& c) -> Status {

@@ -112,10 +112,7 @@ Status MatMul(KernelContext& c, bool ta, bool tb) {
 }
 
 Result<Kernel> MatMulOp(const NodeInfo& n) {
-  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
-  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.ExpectInputsOfTypeT(2));
   const bool ta = n.BoolAttrOr("transpose_a", false), tb = n.BoolAttrOr("transpose_b", false);
   KernelFn fn;
   if (!Dispatch(MatMulTypes{}, t, [&]<typename T>() {
@@ -181,10 +178,7 @@ Status BatchMatMul(KernelContext& c, bool adj_x, bool adj_y, bool broadcast) {
 
 template <bool kV2>
 Result<Kernel> BatchMatMulOp(const NodeInfo& n) {
-  TFM_RETURN_IF_ERROR(n.ExpectInputs(2));
-  TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
-  TFM_RETURN_IF_ERROR(n.ExpectInputType(1, t));
+  TFM_ASSIGN_OR_RETURN(DataType t, n.ExpectInputsOfTypeT(2));
   const bool ax = n.BoolAttrOr("adj_x", false), ay = n.BoolAttrOr("adj_y", false);
   KernelFn fn;
   if (!Dispatch(MatMulTypes{}, t, [&]<typename T>() {
