@@ -216,9 +216,10 @@ TEST(Cli, RunTf2SignatureByInputKeyWithNumpyInputs) {
   CliRun full = Exec("run " + model + " --input_exprs 'input_1=numpy.full([1, 5], 1.0)' --json");
   ASSERT_EQ(full.code, 0) << full.err;
   EXPECT_NE(full.out.find("\"shape\": [1, 1], \"values\": [0.952202"), std::string::npos) << full.out;
-  for (const char* bad : {"input_1=np.arange(5)", "input_1=np.ones((-1, 5))", "input_1=np.full((1, 5))",
+  for (const std::string& bad : std::vector<std::string>{"input_1=np.arange(5)", "input_1=np.ones((-1, 5))", "input_1=np.full((1, 5))",
                           "input_1=np.zeros((1, 5), 3)", "input_1=np.ones((2, 5)", "input_1=np.ones((2.5, 5))",
-                          "input_1=np.ones((100000, 100000, 5))"}) {
+                          "input_1=np.ones((100000, 100000, 5))",
+                          "input_1=" + std::string(100000, '[')}) {
     CliRun e = Exec("run " + model + " --input_exprs '" + bad + "'");
     EXPECT_EQ(e.code, 1) << bad;
     EXPECT_NE(e.err.find("input_1"), std::string::npos) << bad << ": " << e.err;

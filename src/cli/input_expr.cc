@@ -30,6 +30,8 @@ struct Parser {
   Status Value(size_t depth) {
     Skip();
     if (pos >= s.size()) return Fail("unexpected end");
+    // TensorFlow's rank limit; deeper nesting would only exhaust the stack.
+    if (depth > 254) return Fail("nested deeper than 254 levels");
     if (s[pos] == '[' || s[pos] == '(') {
       char close = s[pos] == '[' ? ']' : ')';
       ++pos;
