@@ -135,36 +135,68 @@ Result<std::shared_ptr<const FunctionBody>> FunctionLibrary::Instantiate(
   return body;
 }
 
+Status FunctionBody::RunStep(size_t i, std::span<const Tensor> args, std::vector<Tensor>& slots,
+                             std::vector<Tensor>& inputs, std::vector<char>& skip,
+                             ResourceMgr* resources, ThreadPool* pool) const {
+  const Step& step = steps_[i];
+  inputs.clear();
+  for (const Source& src : step.inputs) {
+    if (src.is_arg) {
+      inputs.push_back(args[src.index]);
+    } else if (src.last_use) {
+      inputs.push_back(std::move(slots[src.index]));
+    } else {
+      inputs.push_back(slots[src.index]);
+    }
+  }
+  std::span<Tensor> out(slots.data() + step.first_slot, step.output_types.size());
+  KernelContext ctx(step.node, inputs, out, resources, {}, pool);
+  Epilogue epilogue;
+  if (!step.fused.empty()) {
+    for (const Fused& f : step.fused) {
+      Epilogue::Op& op = epilogue.ops[epilogue.count++];
+      op = f.op;
+      if (f.has_operand) {
+        op.operand = f.operand.is_arg ? &args[f.operand.index] : &slots[f.operand.index];
+      }
+    }
+    ctx.set_epilogue(&epilogue);
+  }
+  Status s = step.compute(ctx);
+  inputs.clear();
+  if (!s.ok()) return s.WithContext("function '" + name_ + "'");
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (out[k].dtype() != step.output_types[k]) {
+      return Internal("function '" + name_ + "': node '" + step.node + "' (op " + step.op +
+                      ") produced output " + std::to_string(k) + " of dtype " +
+                      std::string(DataTypeName(out[k].dtype())) + ", planned " +
+                      std::string(DataTypeName(step.output_types[k])));
+    }
+  }
+  for (int u : step.unused_outputs) slots[u] = Tensor();
+  if (epilogue.applied > 0) {  // the output is the last applied step's: hand it over
+    for (int f = 0; f < epilogue.applied; ++f) {
+      const Fused& fused = step.fused[f];
+      skip[fused.step] = 1;
+      if (fused.has_operand && !fused.operand.is_arg && fused.operand.last_use) {
+        slots[fused.operand.index] = Tensor();
+      }
+    }
+    const Step& last = steps_[step.fused[epilogue.applied - 1].step];
+    slots[last.first_slot] = std::move(out[0]);
+  }
+  return Status::Ok();
+}
+
 Status FunctionBody::Run(std::span<const Tensor> args, std::vector<Tensor>& rets,
                          ResourceMgr* resources, ThreadPool* pool) const {
   std::vector<Tensor> slots(num_slots_);
   std::vector<Tensor> inputs;
   inputs.reserve(8);
-  for (const Step& step : steps_) {
-    inputs.clear();
-    for (const Source& src : step.inputs) {
-      if (src.is_arg) {
-        inputs.push_back(args[src.index]);
-      } else if (src.last_use) {
-        inputs.push_back(std::move(slots[src.index]));
-      } else {
-        inputs.push_back(slots[src.index]);
-      }
-    }
-    std::span<Tensor> out(slots.data() + step.first_slot, step.output_types.size());
-    KernelContext ctx(step.node, inputs, out, resources, {}, pool);
-    Status s = step.compute(ctx);
-    inputs.clear();
-    if (!s.ok()) return s.WithContext("function '" + name_ + "'");
-    for (size_t k = 0; k < out.size(); ++k) {
-      if (out[k].dtype() != step.output_types[k]) {
-        return Internal("function '" + name_ + "': node '" + step.node + "' (op " + step.op +
-                        ") produced output " + std::to_string(k) + " of dtype " +
-                        std::string(DataTypeName(out[k].dtype())) + ", planned " +
-                        std::string(DataTypeName(step.output_types[k])));
-      }
-    }
-    for (int u : step.unused_outputs) slots[u] = Tensor();
+  std::vector<char> skip(has_fused_ ? steps_.size() : 0, 0);
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    if (has_fused_ && skip[i]) continue;
+    TFM_RETURN_IF_ERROR(RunStep(i, args, slots, inputs, skip, resources, pool));
   }
   rets.clear();
   rets.reserve(rets_.size());

@@ -28,6 +28,7 @@
 
 #include "src/formats/graph_io.h"
 #include "src/runtime/kernel.h"
+#include "src/runtime/kernels/epilogue.h"
 
 namespace tfmodel {
 
@@ -55,6 +56,13 @@ class FunctionBody {
     bool last_use = false;  // the slot's tensor moves into its last reader
     int index = 0;          // arg or slot
   };
+  // A later element-wise step offered to this step's kernel as its epilogue (epilogue.h).
+  struct Fused {
+    int step = 0;
+    Epilogue::Op op;  // operand unset: it is `operand`'s tensor at run time
+    bool has_operand = false;
+    Source operand;
+  };
   struct Step {
     std::string node;
     std::string op;
@@ -63,12 +71,18 @@ class FunctionBody {
     std::vector<Source> inputs;
     int first_slot = 0;
     std::vector<int> unused_outputs;  // slots nothing reads: released right after the step
+    std::vector<Fused> fused;         // in chain order
   };
+  // Runs `step` (index i) and the fused steps its kernel applied, which are marked in `skip`.
+  Status RunStep(size_t i, std::span<const Tensor> args, std::vector<Tensor>& slots,
+                 std::vector<Tensor>& inputs, std::vector<char>& skip, ResourceMgr* resources,
+                 ThreadPool* pool) const;
 
   std::string name_;
   std::vector<DataType> arg_types_;
   std::vector<DataType> ret_types_;
   std::vector<Step> steps_;  // topological order
+  bool has_fused_ = false;
   std::vector<Source> rets_;
   int num_slots_ = 0;
 };

@@ -42,6 +42,8 @@ class FunctionBodyBuilder {
   std::vector<int> KeptNodes() const;
   Result<std::vector<int>> Order(const std::vector<int>& kept) const;
   Status PlanNode(BodyNode& n, FunctionBody& body);
+  void FuseEpilogues(const std::vector<int>& order, const std::vector<int>& uses,
+                     FunctionBody& body) const;
 
   const FunctionDefData& def_;
   const AttrMap& attrs_;
@@ -239,32 +241,45 @@ std::vector<int> FunctionBodyBuilder::KeptNodes() const {
   return kept;
 }
 
-// Kahn's algorithm over data and control edges, ties in body order.
+// Kahn's algorithm over data and control edges, ties in body order; among the ready nodes, those
+// that depend on no data argument (variable reads and what is computed from them alone, such as
+// a batch norm's scale and shift) go first, so they exist before the convolutions whose fused
+// epilogues read them (FuseEpilogues).
 Result<std::vector<int>> FunctionBodyBuilder::Order(const std::vector<int>& kept) const {
   std::map<int, std::vector<int>> consumers;
   std::map<int, int> waiting;
+  std::map<int, bool> from_data;  // depends on a non-resource argument
   for (int id : kept) {
     std::vector<int> producers;
+    bool data = false;
     for (const Ref& r : nodes_[id].inputs) {
-      if (r.node >= 0) producers.push_back(r.node);
+      if (r.node >= 0) {
+        producers.push_back(r.node);
+      } else if (arg_types_[r.index] != DataType::kResource) {
+        data = true;
+      }
     }
+    from_data[id] = data;
     producers.insert(producers.end(), nodes_[id].controls.begin(), nodes_[id].controls.end());
     std::sort(producers.begin(), producers.end());
     producers.erase(std::unique(producers.begin(), producers.end()), producers.end());
     waiting[id] = static_cast<int>(producers.size());
     for (int p : producers) consumers[p].push_back(id);
   }
-  std::vector<int> ready, order;
-  for (int id : kept) {
-    if (waiting[id] == 0) ready.push_back(id);
+  std::vector<int> ready[2], order;  // [0]: no data argument upstream, [1]: the others
+  for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
+    if (waiting[*it] == 0) ready[from_data[*it] ? 1 : 0].push_back(*it);
   }
-  std::reverse(ready.begin(), ready.end());
-  while (!ready.empty()) {
-    int id = ready.back();
-    ready.pop_back();
+  while (!ready[0].empty() || !ready[1].empty()) {
+    std::vector<int>& from = ready[0].empty() ? ready[1] : ready[0];
+    const int id = from.back();
+    from.pop_back();
     order.push_back(id);
     for (int c : consumers[id]) {
-      if (--waiting[c] == 0) ready.push_back(c);
+      if (from_data[id]) from_data[c] = true;
+    }
+    for (int c : consumers[id]) {
+      if (--waiting[c] == 0) ready[from_data[c] ? 1 : 0].push_back(c);
     }
   }
   if (order.size() != kept.size()) {
@@ -317,6 +332,77 @@ Status FunctionBodyBuilder::PlanNode(BodyNode& n, FunctionBody& body) {
   step.first_slot = body.num_slots_;
   body.num_slots_ += static_cast<int>(step.output_types.size());
   return Status::Ok();
+}
+
+// Offers the kernels that take an epilogue (epilogue.h) the chain of element-wise steps after
+// them: while the chain's tensor (float) has one reader, that reader is BiasAdd (NHWC), Add,
+// AddV2, Mul, Relu or Relu6 of it, and the reader's other operand is an argument or computed by
+// an earlier step than the producer (so it exists when the producer runs).
+void FunctionBodyBuilder::FuseEpilogues(const std::vector<int>& order, const std::vector<int>& uses,
+                                        FunctionBody& body) const {
+  static constexpr std::string_view kProducers[] = {"Conv2D", "DepthwiseConv2dNative", "MatMul"};
+  if (getenv("TFM_NOFUSE")) return;  // TEMP
+  const int num_steps = static_cast<int>(body.steps_.size());
+  std::vector<int> slot_step(body.num_slots_, 0);
+  std::vector<int> step_node(num_steps, 0);
+  // The one reader (step, input) of each slot read once by a step, or (-1, -1).
+  std::vector<std::pair<int, int>> reader(body.num_slots_, {-1, -1});
+  for (int id : order) {
+    const int i = nodes_[id].step;
+    const FunctionBody::Step& step = body.steps_[i];
+    step_node[i] = id;
+    for (size_t k = 0; k < step.output_types.size(); ++k) slot_step[step.first_slot + k] = i;
+    for (size_t in = 0; in < step.inputs.size(); ++in) {
+      const FunctionBody::Source& src = step.inputs[in];
+      if (!src.is_arg && uses[src.index] == 1) reader[src.index] = {i, static_cast<int>(in)};
+    }
+  }
+  auto float_t = [&](int i) {
+    const AttrMap& attrs = nodes_[step_node[i]].attrs;
+    auto t = attrs.find("T");
+    return t != attrs.end() && t->second.kind == AttrValue::Kind::kType &&
+           t->second.type == DataType::kFloat;
+  };
+  for (int p = 0; p < num_steps; ++p) {
+    FunctionBody::Step& producer = body.steps_[p];
+    if (std::find(std::begin(kProducers), std::end(kProducers), producer.op) ==
+            std::end(kProducers) ||
+        !float_t(p) || producer.output_types.size() != 1) {
+      continue;
+    }
+    int slot = producer.first_slot;
+    while (producer.fused.size() < static_cast<size_t>(gemm::kMaxPostOps)) {
+      auto [q, in] = reader[slot];
+      if (q < 0) break;
+      const FunctionBody::Step& step = body.steps_[q];
+      FunctionBody::Fused f;
+      f.step = q;
+      if (!EpilogueKindOf(step.op, &f.op.kind) || !float_t(q) || step.output_types.size() != 1) {
+        break;
+      }
+      const bool unary = step.op == "Relu" || step.op == "Relu6";
+      if (step.inputs.size() != (unary ? 1u : 2u)) break;
+      if (!unary) {
+        f.op.bias = step.op == "BiasAdd";
+        if (f.op.bias) {
+          auto format = nodes_[step_node[q]].attrs.find("data_format");
+          if (in != 0 || (format != nodes_[step_node[q]].attrs.end() &&
+                          format->second.s != "NHWC")) {
+            break;
+          }
+        }
+        f.has_operand = true;
+        f.operand = step.inputs[1 - in];
+        if (!f.operand.is_arg && (f.operand.index == slot || slot_step[f.operand.index] >= p)) {
+          break;
+        }
+      }
+      producer.fused.push_back(f);
+      slot = step.first_slot;
+    }
+    if (!producer.fused.empty()) body.has_fused_ = true;
+    if (getenv("TFM_FUSEDEBUG")) fprintf(stderr, "fuse %s: %zu\n", producer.node.c_str(), producer.fused.size());  // TEMP
+  }
 }
 
 Result<std::shared_ptr<const FunctionBody>> FunctionBodyBuilder::Build() {
@@ -388,6 +474,7 @@ Result<std::shared_ptr<const FunctionBody>> FunctionBodyBuilder::Build() {
         step.unused_outputs.push_back(step.first_slot + static_cast<int>(k));
     }
   }
+  FuseEpilogues(order, uses, *body);
   return std::shared_ptr<const FunctionBody>(std::move(body));
 }
 

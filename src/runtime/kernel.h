@@ -32,6 +32,7 @@
 
 namespace tfmodel {
 
+struct Epilogue;
 class FunctionLibrary;
 class ResourceMgr;
 class ThreadPool;
@@ -119,6 +120,9 @@ class KernelContext {
   }
   // "node 'x': <message>" with the given code.
   Status Error(StatusCode code, const std::string& message) const;
+  // Element-wise ops the planner fused after this node (src/runtime/kernels/epilogue.h), or null.
+  Epilogue* epilogue() const { return epilogue_; }
+  void set_epilogue(Epilogue* e) { epilogue_ = e; }
 
  private:
   const std::string& node_name_;
@@ -127,6 +131,7 @@ class KernelContext {
   ResourceMgr* resources_;
   std::span<VariableState* const> ref_inputs_;
   ThreadPool* thread_pool_;
+  Epilogue* epilogue_ = nullptr;
 };
 
 using KernelFn = std::function<Status(KernelContext&)>;

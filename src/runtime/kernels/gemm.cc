@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <type_traits>
 
 #include "src/base/logging.h"
 #include "src/base/thread_pool.h"
@@ -53,6 +54,13 @@ struct Isa {
     return v;
   }
   static V Fma(V a, V b, V c) { return c + a * b; }
+  // max(x, 0) and min(max(x, 0), 6), NaN passing (as `x < 0 ? 0 : x`).
+  static V Relu(V x) { return x < Zero() ? Zero() : x; }
+  static V Relu6(V x) {
+    const V six = Splat(T(6));
+    x = x < Zero() ? Zero() : x;
+    return six < x ? six : x;
+  }
 };
 #include "src/runtime/kernels/gemm_kernels.inc"
 }  // namespace vec128
@@ -72,6 +80,9 @@ struct Isa<float> {
   static void Store(float* p, V v) { _mm256_storeu_ps(p, v); }
   static V Splat(float x) { return _mm256_set1_ps(x); }
   static V Fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  // max_ps / min_ps return their second operand when either is NaN: NaN passes, as in Relu.
+  static V Relu(V x) { return _mm256_max_ps(_mm256_setzero_ps(), x); }
+  static V Relu6(V x) { return _mm256_min_ps(_mm256_set1_ps(6.0f), Relu(x)); }
 };
 template <>
 struct Isa<double> {
@@ -97,29 +108,52 @@ bool HasAvx2Fma() {
 
 template <typename T>
 void Dispatch(int64_t m, int64_t n, int64_t k, Matrix<T> a, Matrix<T> b, T* c, int64_t ldc,
-              bool accumulate, ThreadPool* pool) {
+              bool accumulate, ThreadPool* pool, const PostOps* post) {
   if (m <= 0 || n <= 0) return;
+  if (post != nullptr && post->count == 0) post = nullptr;
   if (k <= 0) {
     if (!accumulate) {
       for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, T(0));
     }
+    if constexpr (std::is_same_v<T, float>) {
+      if (post != nullptr) ApplyPostOps(*post, c, ldc, m, 0, 0, n);
+    }
     return;
   }
 #ifdef TFM_GEMM_HAVE_AVX2
-  if (HasAvx2Fma()) return avx2::Gemm<T>(m, n, k, a, b, c, ldc, accumulate, pool);
+  if (HasAvx2Fma()) return avx2::Gemm<T>(m, n, k, a, b, c, ldc, accumulate, pool, post);
 #endif
-  vec128::Gemm<T>(m, n, k, a, b, c, ldc, accumulate, pool);
+  vec128::Gemm<T>(m, n, k, a, b, c, ldc, accumulate, pool, post);
 }
 
 }  // namespace
 
 void Gemm(int64_t m, int64_t n, int64_t k, Matrix<float> a, Matrix<float> b, float* c, int64_t ldc,
-          bool accumulate, ThreadPool* pool) {
-  Dispatch(m, n, k, a, b, c, ldc, accumulate, pool);
+          bool accumulate, ThreadPool* pool, const PostOps* post) {
+  Dispatch(m, n, k, a, b, c, ldc, accumulate, pool, post);
 }
 void Gemm(int64_t m, int64_t n, int64_t k, Matrix<double> a, Matrix<double> b, double* c,
           int64_t ldc, bool accumulate, ThreadPool* pool) {
-  Dispatch(m, n, k, a, b, c, ldc, accumulate, pool);
+  Dispatch<double>(m, n, k, a, b, c, ldc, accumulate, pool, nullptr);
+}
+
+PostOps PostOps::From(int64_t i0, int64_t j0, PostOp* storage) const {
+  for (int i = 0; i < count; ++i) {
+    storage[i] = ops[i];
+    if (storage[i].values != nullptr) {
+      storage[i].values += i0 * storage[i].row_stride + j0 * storage[i].stride;
+    }
+  }
+  return PostOps{storage, count};
+}
+
+void ApplyPostOps(const PostOps& post, float* c, int64_t ldc, int64_t rows, int64_t i0, int64_t j0,
+                  int64_t cols) {
+  if (rows <= 0 || cols <= 0 || post.count == 0) return;
+#ifdef TFM_GEMM_HAVE_AVX2
+  if (HasAvx2Fma()) return avx2::PostOpsOn(post, c, ldc, rows, i0, j0, cols);
+#endif
+  vec128::PostOpsOn(post, c, ldc, rows, i0, j0, cols);
 }
 
 void ForceVec128ForTesting(bool force) {

@@ -38,10 +38,37 @@ struct Matrix {
   int64_t col_stride;
 };
 
-// C = A B, or C += A B with `accumulate`. REQUIRES: C (m x n, leading dimension ldc >= n) does not
-// overlap A or B. `pool` may be null (single-threaded).
+// Element-wise ops applied to a product as each tile of C is finished, while it is in cache (the
+// element-wise ops the planner fuses after a convolution or MatMul, see
+// src/runtime/kernels/epilogue.h): in order, c = c + v, c * v, max(c, 0), min(max(c, 0), 6) (NaN
+// passes through both, as TF's Relu and Relu6), each rounded as the op alone would be. The operand
+// of element (i, j) is values[i * row_stride + j * stride]: one value (both strides 0), one per
+// column (stride 1) or a whole matrix (row_stride the number of columns).
+struct PostOp {
+  enum class Kind : unsigned char { kAdd, kMul, kRelu, kRelu6 };
+  Kind kind = Kind::kAdd;
+  const float* values = nullptr;
+  int64_t stride = 0;
+  int64_t row_stride = 0;
+};
+struct PostOps {
+  const PostOp* ops = nullptr;
+  int count = 0;
+  // The same ops for the block of C from row i0, column j0 on.
+  PostOps From(int64_t i0, int64_t j0, PostOp* storage) const;
+};
+inline constexpr int kMaxPostOps = 8;
+
+// Applies `post` to rows x cols of C (row stride ldc) whose first element is element (i0, j0) of
+// the ops' operands.
+void ApplyPostOps(const PostOps& post, float* c, int64_t ldc, int64_t rows, int64_t i0, int64_t j0,
+                  int64_t cols);
+
+// C = A B, or C += A B with `accumulate`, then `post` (if any) on every element. REQUIRES: C (m x
+// n, leading dimension ldc >= n) does not overlap A or B; post->count <= kMaxPostOps. `pool` may
+// be null (single-threaded).
 void Gemm(int64_t m, int64_t n, int64_t k, Matrix<float> a, Matrix<float> b, float* c, int64_t ldc,
-          bool accumulate = false, ThreadPool* pool = nullptr);
+          bool accumulate = false, ThreadPool* pool = nullptr, const PostOps* post = nullptr);
 void Gemm(int64_t m, int64_t n, int64_t k, Matrix<double> a, Matrix<double> b, double* c,
           int64_t ldc, bool accumulate = false, ThreadPool* pool = nullptr);
 
@@ -50,6 +77,10 @@ template <typename T>
 void Gemm(const T* a, const T* b, T* c, int64_t m, int64_t k, int64_t n,
           ThreadPool* pool = nullptr) {
   Gemm(m, n, k, Matrix<T>{a, k, 1}, Matrix<T>{b, n, 1}, c, n, false, pool);
+}
+inline void Gemm(const float* a, const float* b, float* c, int64_t m, int64_t k, int64_t n,
+                 ThreadPool* pool, const PostOps* post) {
+  Gemm(m, n, k, Matrix<float>{a, k, 1}, Matrix<float>{b, n, 1}, c, n, false, pool, post);
 }
 
 // The micro kernel this CPU runs: "avx2+fma" or "vec128".

@@ -3,11 +3,13 @@
 // place through strides; half types are widened to float first); integers on a plain loop.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "src/runtime/kernel.h"
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/broadcast.h"
+#include "src/runtime/kernels/epilogue.h"
 #include "src/runtime/kernels/gemm.h"
 
 namespace tfmodel {
@@ -57,7 +59,7 @@ struct MatMulScratch {
 };
 template <typename T>
 void MatMulOne(const T* a, bool ta, const T* b, bool tb, T* out, int64_t m, int64_t n, int64_t k,
-               MatMulScratch<T>& s, ThreadPool* pool) {
+               MatMulScratch<T>& s, ThreadPool* pool, const gemm::PostOps* post = nullptr) {
   using C = ComputeT<T>;
   if constexpr (std::is_floating_point_v<C>) {
     const C* am = AsRowMajor(a, ta ? k : m, ta ? m : k, /*transpose=*/false, s.a);
@@ -69,9 +71,13 @@ void MatMulOne(const T* a, bool ta, const T* b, bool tb, T* out, int64_t m, int6
       s.c.resize(m * n);
       cm = s.c.data();
     }
-    gemm::Gemm(m, n, k, ta ? gemm::Matrix<C>{am, 1, m} : gemm::Matrix<C>{am, k, 1},
-               tb ? gemm::Matrix<C>{bm, 1, k} : gemm::Matrix<C>{bm, n, 1}, cm, n,
-               /*accumulate=*/false, pool);
+    const auto ma = ta ? gemm::Matrix<C>{am, 1, m} : gemm::Matrix<C>{am, k, 1};
+    const auto mb = tb ? gemm::Matrix<C>{bm, 1, k} : gemm::Matrix<C>{bm, n, 1};
+    if constexpr (std::is_same_v<T, float>) {
+      gemm::Gemm(m, n, k, ma, mb, cm, n, /*accumulate=*/false, pool, post);
+    } else {
+      gemm::Gemm(m, n, k, ma, mb, cm, n, /*accumulate=*/false, pool);
+    }
     if constexpr (!std::is_same_v<C, T>) {
       for (int64_t i = 0; i < m * n; ++i) out[i] = Store<T>(cm[i]);
     }
@@ -105,8 +111,12 @@ Status MatMul(KernelContext& c, bool ta, bool tb) {
   Result<Tensor> out = Tensor::AllocateUninitialized(a.dtype(), Shape{m, n});
   if (!out.ok()) return out.status().WithContext("node '" + c.node_name() + "'");
   MatMulScratch<T> scratch;
+  gemm::PostOp ops[gemm::kMaxPostOps];
+  gemm::PostOps post_storage;
+  const gemm::PostOps* post = nullptr;
+  if constexpr (std::is_same_v<T, float>) post = TakeEpilogue(c, out->shape(), ops, &post_storage);
   MatMulOne(a.flat<T>().data(), ta, b.flat<T>().data(), tb, out->flat<T>().data(), m, n, k,
-            scratch, c.thread_pool());
+            scratch, c.thread_pool(), post);
   c.set_output(0, *std::move(out));
   return Status::Ok();
 }

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "src/base/thread_pool.h"
 #include "src/runtime/kernel.h"
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/array_util.h"
+#include "src/runtime/kernels/epilogue.h"
 #include "src/runtime/kernels/gemm.h"
 #include "src/runtime/kernels/nn_util.h"
 
@@ -37,6 +39,33 @@ using nn::Windowed;
 // dx = Conv2DBackpropInput(dy, f), df = Conv2DBackpropFilter(x, dy).
 // Computed as im2col (a tile of output pixels x KH*KW*C patch values) times the filter viewed
 // as a [KH*KW*C, O] matrix, written straight into the NHWC output.
+
+// The float epilogue (fused element-wise ops, epilogue.h) of a node with output `y`, or null (the
+// planned steps then run them).
+template <typename T>
+const gemm::PostOps* FusedPostOps(KernelContext& c, const Tensor& y, gemm::PostOp* ops,
+                                  gemm::PostOps* post) {
+  if constexpr (std::is_same_v<T, float>) return TakeEpilogue(c, y.shape(), ops, post);
+  return nullptr;
+}
+
+// C = A B (row-major, m x k times k x n), then the post ops of C's rows from row0 on.
+template <typename T>
+void ConvGemm(const T* a, const T* b, T* c, int64_t m, int64_t k, int64_t n, ThreadPool* pool,
+              const gemm::PostOps* post, int64_t row0 = 0) {
+  if constexpr (std::is_same_v<T, float>) {
+    gemm::PostOp shifted[gemm::kMaxPostOps];
+    gemm::PostOps from;
+    if (post != nullptr && row0 != 0) {
+      from = post->From(row0, 0, shifted);
+      post = &from;
+    }
+    gemm::Gemm(a, b, c, m, k, n, pool, post);
+  } else {
+    gemm::Gemm<T>(a, b, c, m, k, n, pool);
+  }
+}
+
 template <typename T>
 Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
   const Tensor& x = c.input(0);
@@ -62,14 +91,20 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
   const T* filt = f.flat<T>().data();
   T* out = y.flat<T>().data();
   const int64_t pixels = wy.out * wx.out, patch = kh * kw * ch;
+  gemm::PostOp ops[gemm::kMaxPostOps];
+  gemm::PostOps post_storage;
+  const gemm::PostOps* post = FusedPostOps<T>(c, y, ops, &post_storage);
   if (patch == 0) {  // no taps: y = 0
     std::fill(out, out + y.NumElements(), T(0));
+    if constexpr (std::is_same_v<T, float>) {
+      if (post != nullptr) gemm::ApplyPostOps(*post, out, oc, nb * pixels, 0, 0, oc);
+    }
     return Status::Ok();
   }
   const bool pointwise = kh == 1 && kw == 1 && a.sh == 1 && a.sw == 1 && wy.pad_before == 0 &&
                          wx.pad_before == 0 && wy.out == h && wx.out == w;
   if (pointwise) {  // the input already is the im2col matrix
-    gemm::Gemm<T>(in, filt, out, nb * pixels, ch, oc, c.thread_pool());
+    ConvGemm<T>(in, filt, out, nb * pixels, ch, oc, c.thread_pool(), post);
     return Status::Ok();
   }
   // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile). A tile runs across
@@ -107,7 +142,7 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
         }
       }
     }
-    gemm::Gemm<T>(cols.data(), filt, out + r0 * oc, r1 - r0, patch, oc, c.thread_pool());
+    ConvGemm<T>(cols.data(), filt, out + r0 * oc, r1 - r0, patch, oc, c.thread_pool(), post, r0);
   }
   return Status::Ok();
 }
@@ -224,9 +259,16 @@ struct DepthwiseFn {
       const DepthwiseRows d{h,  w,  ch, kh, kw, a.sh, wy.pad_before, wx.pad_before,
                             wy.out, wx.out};
       const int64_t rows = nb * wy.out;
+      gemm::PostOp ops[gemm::kMaxPostOps];
+      gemm::PostOps post_storage;
+      const gemm::PostOps* post = FusedPostOps<T>(c, y, ops, &post_storage);
       auto run = [&](int64_t r0, int64_t r1) {
         if constexpr (std::is_same_v<T, float>) {
-          DepthwiseRowsFloat(d, in, filt, out, r0, r1);
+          if (post == nullptr) return DepthwiseRowsFloat(d, in, filt, out, r0, r1);
+          for (int64_t r = r0; r < r1; ++r) {  // each output row's ops while it is in cache
+            DepthwiseRowsFloat(d, in, filt, out, r, r + 1);
+            gemm::ApplyPostOps(*post, out + r * wx.out * oc, oc, wx.out, r * wx.out, 0, oc);
+          }
         } else {
           DepthwiseRowsOf(d, in, filt, out, r0, r1);
         }
