@@ -4,6 +4,7 @@
 #define TFMODEL_SRC_RUNTIME_KERNELS_ARRAY_UTIL_H_
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -73,24 +74,48 @@ inline std::vector<int64_t> Strides(const std::vector<int64_t>& dims) {
 
 // dst[sum c_i*dst_strides_i] = src[sum c_i*src_strides_i] for every coordinate c of `dims`.
 // Strides may be negative or zero; offsets are already applied to the pointers.
+// Adjacent dims that are one run in both source and destination are merged first (a Pad or Slice
+// of NHWC images copies runs of whole rows, not of C values).
 template <typename E>
-void StridedCopy(const E* src, const std::vector<int64_t>& src_strides, E* dst,
-                 const std::vector<int64_t>& dst_strides, const std::vector<int64_t>& dims) {
-  const int rank = static_cast<int>(dims.size());
-  for (int64_t d : dims) {
+void StridedCopy(const E* src, const std::vector<int64_t>& src_strides_in, E* dst,
+                 const std::vector<int64_t>& dst_strides_in, const std::vector<int64_t>& dims_in) {
+  for (int64_t d : dims_in) {
     if (d == 0) return;
   }
-  if (rank == 0) {
+  if (dims_in.empty()) {
     *dst = *src;
     return;
   }
+  std::vector<int64_t> dims, src_strides, dst_strides;  // merged, outermost first
+  for (size_t i = 0; i < dims_in.size(); ++i) {
+    if (dims_in[i] == 1) continue;  // any stride: one coordinate
+    if (!dims.empty() && src_strides.back() == src_strides_in[i] * dims_in[i] &&
+        dst_strides.back() == dst_strides_in[i] * dims_in[i]) {
+      dims.back() *= dims_in[i];
+      src_strides.back() = src_strides_in[i];
+      dst_strides.back() = dst_strides_in[i];
+      continue;
+    }
+    dims.push_back(dims_in[i]);
+    src_strides.push_back(src_strides_in[i]);
+    dst_strides.push_back(dst_strides_in[i]);
+  }
+  if (dims.empty()) {  // every dim was 1
+    *dst = *src;
+    return;
+  }
+  const int rank = static_cast<int>(dims.size());
   const int64_t inner = dims[rank - 1];
   const int64_t ss = src_strides[rank - 1], ds = dst_strides[rank - 1];
   std::vector<int64_t> coord(rank, 0);
   int64_t so = 0, dof = 0;
   while (true) {
     if (ss == 1 && ds == 1) {
-      for (int64_t k = 0; k < inner; ++k) dst[dof + k] = src[so + k];
+      if constexpr (std::is_trivially_copyable_v<E>) {
+        std::memcpy(dst + dof, src + so, static_cast<size_t>(inner) * sizeof(E));
+      } else {
+        for (int64_t k = 0; k < inner; ++k) dst[dof + k] = src[so + k];
+      }
     } else {
       for (int64_t k = 0; k < inner; ++k) dst[dof + k * ds] = src[so + k * ss];
     }

@@ -137,6 +137,21 @@ void Gemm(int64_t m, int64_t n, int64_t k, Matrix<double> a, Matrix<double> b, d
   Dispatch<double>(m, n, k, a, b, c, ldc, accumulate, pool, nullptr);
 }
 
+void Gemm(int64_t m, int64_t n, int64_t k, const ConvRows& a, Matrix<float> b, float* c,
+          int64_t ldc, ThreadPool* pool, const PostOps* post) {
+  if (m <= 0 || n <= 0) return;
+  if (post != nullptr && post->count == 0) post = nullptr;
+  if (k <= 0) {
+    for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    if (post != nullptr) ApplyPostOps(*post, c, ldc, m, 0, 0, n);
+    return;
+  }
+#ifdef TFM_GEMM_HAVE_AVX2
+  if (HasAvx2Fma()) return avx2::GemmConv(m, n, k, a, b, c, ldc, pool, post);
+#endif
+  vec128::GemmConv(m, n, k, a, b, c, ldc, pool, post);
+}
+
 PostOps PostOps::From(int64_t i0, int64_t j0, PostOp* storage) const {
   for (int i = 0; i < count; ++i) {
     storage[i] = ops[i];

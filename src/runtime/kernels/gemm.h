@@ -72,6 +72,28 @@ void Gemm(int64_t m, int64_t n, int64_t k, Matrix<float> a, Matrix<float> b, flo
 void Gemm(int64_t m, int64_t n, int64_t k, Matrix<double> a, Matrix<double> b, double* c,
           int64_t ldc, bool accumulate = false, ThreadPool* pool = nullptr);
 
+// A convolution's im2col matrix read in place from the (zero-padded) NHWC image, so no patch is
+// copied: row i is output pixel first_row + i, whose patch is the concatenation, in k order, of
+// `segments` (offset, length) pairs of contiguous values starting at the pixel's corner,
+//   image + img * image_stride + oy * row_stride + ox * col_stride.
+// (A KHxKW filter with dilation 1 has KH segments of KW*C values.)
+struct ConvRows {
+  const float* image = nullptr;
+  int64_t pixels = 0;  // output pixels per image
+  int64_t out_w = 0;   // output pixels per output row
+  int64_t image_stride = 0, row_stride = 0, col_stride = 0;
+  const int64_t* segments = nullptr;
+  int num_segments = 0;
+  int64_t first_row = 0;
+};
+// Segments shorter than this go through an im2col copy instead (ConvRows' pieces bound).
+inline constexpr int64_t kMinConvSegment = 4;
+
+// C = A B (+ post) with A a ConvRows view (k = the segments' total length, every segment at least
+// kMinConvSegment long); C row-major with leading dimension ldc.
+void Gemm(int64_t m, int64_t n, int64_t k, const ConvRows& a, Matrix<float> b, float* c,
+          int64_t ldc, ThreadPool* pool = nullptr, const PostOps* post = nullptr);
+
 // C = A * B, all row-major: a is m x k, b is k x n, c is m x n.
 template <typename T>
 void Gemm(const T* a, const T* b, T* c, int64_t m, int64_t k, int64_t n,

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <new>
 #include <type_traits>
 
 #include "src/base/thread_pool.h"
@@ -66,6 +68,85 @@ void ConvGemm(const T* a, const T* b, T* c, int64_t m, int64_t k, int64_t n, Thr
   }
 }
 
+// Conv2D on float without im2col: the GEMM reads each output pixel's patch straight from the
+// image (gemm::ConvRows), zero-padded first into a copy when the window crosses the border. With
+// dilation 1 a patch is KH runs of KW*C contiguous values; else KH*KW runs of C. Runs shorter than
+// gemm::kMinConvSegment (e.g. one channel, dilated) keep the im2col path: returns false then.
+bool Conv2DInPlace(KernelContext& c, const WindowAttrs& a, const Window& wy, const Window& wx,
+                   const gemm::PostOps* post, Tensor& y, Status* status) {
+  const Tensor& x = c.input(0);
+  const Tensor& f = c.input(1);
+  const int64_t nb = x.shape().dim(0), h = x.shape().dim(1), w = x.shape().dim(2),
+                ch = x.shape().dim(3);
+  const int64_t kh = f.shape().dim(0), kw = f.shape().dim(1), oc = f.shape().dim(3);
+  const bool runs_of_rows = a.dw == 1;
+  if ((runs_of_rows ? kw * ch : ch) < gemm::kMinConvSegment) return false;
+  // The image extent the windows read, from the padded corner.
+  const int64_t hp = (wy.out - 1) * a.sh + (kh - 1) * a.dh + 1;
+  const int64_t wp = (wx.out - 1) * a.sw + (kw - 1) * a.dw + 1;
+  const float* image = x.flat<float>().data();
+  int64_t ih = h, iw = w;  // the strides' image dims
+  if (wy.pad_before > 0 || wx.pad_before > 0 || hp > h || wp > w) {
+    // A per-thread buffer kept between calls: a fresh multi-MB one per call cost more in page
+    // faults than the copy.
+    static thread_local std::unique_ptr<float[]> buffer;
+    static thread_local int64_t capacity = 0;
+    const int64_t size = nb * hp * wp * ch;
+    if (size > capacity) {
+      buffer.reset(new (std::nothrow) float[size]);
+      capacity = buffer == nullptr ? 0 : size;
+      if (buffer == nullptr) {
+        *status = c.Error(StatusCode::kResourceExhausted,
+                          "cannot allocate " + std::to_string(size * 4) + " bytes for padding");
+        return true;
+      }
+    }
+    float* const padded = buffer.get();
+    float* dst = padded;
+    for (int64_t b = 0; b < nb; ++b) {
+      for (int64_t py = 0; py < hp; ++py, dst += wp * ch) {
+        const int64_t iy = py - wy.pad_before;
+        if (iy < 0 || iy >= h) {
+          std::fill(dst, dst + wp * ch, 0.0f);
+          continue;
+        }
+        const int64_t left = std::min(wp, wx.pad_before);
+        const int64_t inside = std::clamp<int64_t>(w - std::max<int64_t>(0, -wx.pad_before), 0,
+                                                   wp - left);
+        std::fill(dst, dst + left * ch, 0.0f);
+        std::copy_n(image + ((b * h + iy) * w + std::max<int64_t>(0, -wx.pad_before)) * ch,
+                    inside * ch, dst + left * ch);
+        std::fill(dst + (left + inside) * ch, dst + wp * ch, 0.0f);
+      }
+    }
+    image = padded;
+    ih = hp;
+    iw = wp;
+  }
+  std::vector<int64_t> segments;
+  for (int64_t ky = 0; ky < kh; ++ky) {
+    for (int64_t kx = 0; kx < (runs_of_rows ? 1 : kw); ++kx) {
+      segments.push_back((ky * a.dh * iw + kx * a.dw) * ch);
+      segments.push_back(runs_of_rows ? kw * ch : ch);
+    }
+  }
+  gemm::ConvRows rows;
+  rows.image = image;
+  rows.pixels = wy.out * wx.out;
+  rows.out_w = wx.out;
+  rows.image_stride = ih * iw * ch;
+  rows.row_stride = a.sh * iw * ch;
+  rows.col_stride = a.sw * ch;
+  rows.segments = segments.data();
+  rows.num_segments = static_cast<int>(segments.size() / 2);
+  gemm::Gemm(nb * rows.pixels, oc, kh * kw * ch, rows,
+             gemm::Matrix<float>{f.flat<float>().data(), oc, 1}, y.flat<float>().data(), oc,
+             c.thread_pool(), post);
+  return true;
+}
+
+constexpr int64_t kInPlaceMaxPatch = 256;
+
 template <typename T>
 Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
   const Tensor& x = c.input(0);
@@ -107,9 +188,16 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
     ConvGemm<T>(in, filt, out, nb * pixels, ch, oc, c.thread_pool(), post);
     return Status::Ok();
   }
+  const int64_t rows = nb * pixels;
+  if constexpr (std::is_same_v<T, float>) {
+    Status status;
+    // Small patches only: there the im2col copy is a loop of a few values per tap and costs
+    // as much as the product (a 3x3x3 filter: 2x the whole convolution); with large patches the
+    // copy is cheap and the product reads contiguous rows a little faster (ResNet50: ~5%).
+    if (!getenv("TFM_NOINPLACE") && rows >= 4 * 6 && patch <= kInPlaceMaxPatch && Conv2DInPlace(c, a, wy, wx, post, y, &status)) return status;  // TEMP
+  }
   // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile). A tile runs across
   // images, so a batch of small images is one large product, not one small product per image.
-  const int64_t rows = nb * pixels;
   const int64_t tile = std::clamp<int64_t>((int64_t{1} << 20) / patch, 1, 1024);
   std::vector<T> cols(static_cast<size_t>(std::min(tile, rows) * patch));
   for (int64_t r0 = 0; r0 < rows; r0 += tile) {
