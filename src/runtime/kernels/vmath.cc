@@ -143,7 +143,7 @@ void ForceVec128ForTesting(bool force) {
 
 }  // namespace tfmodel::vmath
 
-#else  // TFM_VMATH_BODY
+#else   // TFM_VMATH_BODY
 // ---- The per-ISA body, inside namespace tfmodel::vmath::(anonymous)::<isa>, given `Isa`.
 using V = Isa::V;
 using U = Isa::U;
@@ -216,13 +216,7 @@ inline void Apply(const float* x, float* y, int64_t n) {
   }
 }
 
-void Exp(const float* x, float* y, int64_t n) {
-  Apply<ExpV>(x, y, n);
-}
-void Tanh(const float* x, float* y, int64_t n) {
-  Apply<TanhV>(x, y, n);
-}
-void Sigmoid(const float* x, float* y, int64_t n) {
-  Apply<SigmoidV>(x, y, n);
-}
+void Exp(const float* x, float* y, int64_t n) { Apply<ExpV>(x, y, n); }
+void Tanh(const float* x, float* y, int64_t n) { Apply<TanhV>(x, y, n); }
+void Sigmoid(const float* x, float* y, int64_t n) { Apply<SigmoidV>(x, y, n); }
 #endif  // TFM_VMATH_BODY

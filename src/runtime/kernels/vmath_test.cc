@@ -25,7 +25,9 @@ struct Fn {
   ArrayFn f;
   double (*ref)(double);
 };
-double RefSigmoid(double x) { return x < 0 ? std::exp(x) / (1 + std::exp(x)) : 1 / (1 + std::exp(-x)); }
+double RefSigmoid(double x) {
+  return x < 0 ? std::exp(x) / (1 + std::exp(x)) : 1 / (1 + std::exp(-x));
+}
 const Fn kFns[] = {{"exp", Exp, [](double x) { return std::exp(x); }},
                    {"tanh", Tanh, [](double x) { return std::tanh(x); }},
                    {"sigmoid", Sigmoid, RefSigmoid}};
@@ -114,9 +116,9 @@ TEST_P(VmathTest, WithinFourUlpAroundSeams) {
 }
 
 TEST_P(VmathTest, SpecialValues) {
-  const std::vector<float> x = {0.0f, -0.0f, kInf, -kInf, kNaN, -kNaN, 1e-30f, -1e-30f,
-                                0x1p-149f, -0x1p-149f, 20.0f, -20.0f, 1000.0f, -1000.0f, 89.0f,
-                                -104.0f};
+  const std::vector<float> x = {0.0f,    -0.0f,    kInf,      -kInf,      kNaN,  -kNaN,
+                                1e-30f,  -1e-30f,  0x1p-149f, -0x1p-149f, 20.0f, -20.0f,
+                                1000.0f, -1000.0f, 89.0f,     -104.0f};
   std::vector<float> e(x.size()), t(x.size()), s(x.size());
   Exp(x.data(), e.data(), static_cast<int64_t>(x.size()));
   Tanh(x.data(), t.data(), static_cast<int64_t>(x.size()));
@@ -125,8 +127,8 @@ TEST_P(VmathTest, SpecialValues) {
   EXPECT_EQ(e[1], 1.0f);
   EXPECT_EQ(e[2], kInf);
   EXPECT_EQ(e[3], 0.0f);
-  EXPECT_EQ(e[14], kInf);   // e^89 > FLT_MAX
-  EXPECT_EQ(e[15], 0.0f);   // e^-104 < 2^-150
+  EXPECT_EQ(e[14], kInf);  // e^89 > FLT_MAX
+  EXPECT_EQ(e[15], 0.0f);  // e^-104 < 2^-150
   EXPECT_EQ(t[0], 0.0f);
   EXPECT_TRUE(std::signbit(t[1])) << "tanh(-0) = -0";
   EXPECT_EQ(t[2], 1.0f);
@@ -135,7 +137,7 @@ TEST_P(VmathTest, SpecialValues) {
   EXPECT_EQ(t[7], -1e-30f);
   EXPECT_EQ(t[8], 0x1p-149f);
   EXPECT_EQ(t[9], -0x1p-149f);
-  EXPECT_EQ(t[10], 1.0f);   // saturated: exactly +-1
+  EXPECT_EQ(t[10], 1.0f);  // saturated: exactly +-1
   EXPECT_EQ(t[11], -1.0f);
   EXPECT_EQ(s[0], 0.5f);
   EXPECT_EQ(s[1], 0.5f);
