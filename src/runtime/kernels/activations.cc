@@ -6,6 +6,7 @@
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/broadcast.h"
 #include "src/runtime/kernels/cwise.h"
+#include "src/runtime/kernels/vmath.h"
 
 namespace tfmodel {
 namespace {
@@ -30,15 +31,24 @@ KernelFn Elementwise(F f) {
 }
 
 // One input "features" (or "x") of dtype T, output T. `make` is a templated lambda returning
-// the element function for T, so it can depend on attrs and on T's epsilon.
+// the element function for T, so it can depend on attrs and on T's epsilon. A float tensor goes
+// through `float_fn` instead when given (vmath's vectorised exp-based functions).
 template <typename... Ts, typename Make>
-Result<Kernel> MakeActivation(const NodeInfo& n, TypeList<Ts...>, Make make) {
+Result<Kernel> MakeActivation(const NodeInfo& n, TypeList<Ts...>, Make make,
+                              vmath::ArrayFn float_fn = nullptr) {
   TFM_RETURN_IF_ERROR(n.ExpectInputs(1));
   TFM_ASSIGN_OR_RETURN(DataType t, n.TypeAttr("T"));
   TFM_RETURN_IF_ERROR(n.ExpectInputType(0, t));
   KernelFn fn;
-  if (!Dispatch<Ts...>(t,
-                       [&]<typename T>() { fn = Elementwise<T>(make.template operator()<T>()); })) {
+  if (!Dispatch<Ts...>(t, [&]<typename T>() {
+        if constexpr (std::is_same_v<T, float>) {
+          if (float_fn != nullptr) {
+            fn = vmath::ArrayKernel(float_fn);
+            return;
+          }
+        }
+        fn = Elementwise<T>(make.template operator()<T>());
+      })) {
     return n.Unsupported(t);
   }
   return Kernel{{t}, std::move(fn)};
@@ -47,16 +57,20 @@ Result<Kernel> MakeActivation(const NodeInfo& n, TypeList<Ts...>, Make make) {
 // ---- Sigmoid: y = 1 / (1 + exp(-x));  dx = dy y (1 - y)   (TF gradient op: SigmoidGrad)
 // ----------
 Result<Kernel> Sigmoid(const NodeInfo& n) {
-  return MakeActivation(n, FloatTypes{}, []<typename T>() {
-    return [](auto x) { return decltype(x){1} / (decltype(x){1} + std::exp(-x)); };
-  });
+  return MakeActivation(
+      n, FloatTypes{},
+      []<typename T>() {
+        return [](auto x) { return decltype(x){1} / (decltype(x){1} + std::exp(-x)); };
+      },
+      vmath::Sigmoid);
 }
 
 // ---- Tanh: y = tanh(x);  dx = dy (1 - y^2)   (TF gradient op: TanhGrad)
 // -----------------------------
 Result<Kernel> Tanh(const NodeInfo& n) {
-  return MakeActivation(n, FloatTypes{},
-                        []<typename T>() { return [](auto x) { return std::tanh(x); }; });
+  return MakeActivation(
+      n, FloatTypes{}, []<typename T>() { return [](auto x) { return std::tanh(x); }; },
+      vmath::Tanh);
 }
 
 // ---- Relu: y = max(x, 0) (NaN passes);  dx = dy (x > 0)   (TF gradient op: ReluGrad)

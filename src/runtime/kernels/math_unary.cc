@@ -6,6 +6,7 @@
 #include "src/runtime/kernels/all_ops.h"
 #include "src/runtime/kernels/broadcast.h"
 #include "src/runtime/kernels/cwise.h"
+#include "src/runtime/kernels/vmath.h"
 
 namespace tfmodel {
 namespace {
@@ -88,8 +89,11 @@ Result<Kernel> Rsqrt(const NodeInfo& n) {
 
 // ---- Exp: y = e^x;  dx = dy y
 // -------------------------------------------------------------------------
+// float through vmath::Exp (vectorised), the other types element by element.
 Result<Kernel> Exp(const NodeInfo& n) {
-  return MakeUnary(n, FloatTypes{}, [](auto a) { return std::exp(a); });
+  TFM_ASSIGN_OR_RETURN(Kernel k, MakeUnary(n, FloatTypes{}, [](auto a) { return std::exp(a); }));
+  if (k.output_types[0] == DataType::kFloat) k.compute = vmath::ArrayKernel(vmath::Exp);
+  return k;
 }
 
 // ---- Log: y = ln x;  dx = dy / x
