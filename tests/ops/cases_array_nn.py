@@ -321,6 +321,14 @@ CONV = [  # input shape, filter shape, strides, padding, dilations, explicit pad
     ([2, 17, 19, 16], [3, 3, 16, 32], [1, 1, 1, 1], "SAME", [1, 1, 1, 1], None),  # several tiles
     ([1, 1, 1, 300], [1, 1, 300, 3], [1, 1, 1, 1], "VALID", [1, 1, 1, 1], None),  # K > 256
     ([1, 3, 3, 8], [1, 1, 8, 520], [1, 1, 1, 1], "VALID", [1, 1, 1, 1], None),  # N > 512
+    # Patches read in place from a padded copy of the image (small patches, >= 24 output pixels):
+    ([2, 16, 16, 3], [3, 3, 3, 8], [1, 1, 1, 1], "SAME", [1, 1, 1, 1], None),  # 8 channels out
+    ([2, 9, 9, 1], [5, 5, 1, 8], [1, 1, 1, 1], "SAME", [1, 1, 1, 1], None),  # runs of 5 values
+    ([3, 13, 11, 3], [7, 7, 3, 24], [1, 2, 2, 1], "SAME", [1, 1, 1, 1], None),  # a ragged strip
+    ([4, 8, 8, 8], [3, 3, 8, 6], [1, 2, 2, 1], "VALID", [1, 1, 1, 1], None),  # stride 2, 36 rows
+    ([1, 12, 11, 2], [2, 3, 2, 6], [1, 2, 1, 1], "EXPLICIT", [1, 2, 1, 1],
+     [0, 0, 1, 3, 2, 0, 0, 0]),  # asymmetric padding, dilated rows
+    ([1, 10, 10, 4], [3, 3, 4, 5], [1, 1, 1, 1], "SAME", [1, 1, 2, 1], None),  # runs of C values
 ]
 for t in [F32, F64]:
     for xs, fs, strides, pad, dil, ep in CONV:
