@@ -16,18 +16,16 @@ namespace tfmodel {
 namespace {
 
 // Free ranges are poisoned under ASan, so a stale pointer into a pooled block is reported.
-void Poison(uintptr_t start, size_t size) {
+void Poison(uintptr_t start, size_t size, bool poisoned) {
 #ifdef TFMODEL_ASAN
-  ASAN_POISON_MEMORY_REGION(reinterpret_cast<void*>(start), size);
+  void* p = reinterpret_cast<void*>(start);
+  if (poisoned) {
+    ASAN_POISON_MEMORY_REGION(p, size);
+  } else {
+    ASAN_UNPOISON_MEMORY_REGION(p, size);
+  }
 #else
-  (void)start, (void)size;
-#endif
-}
-void Unpoison(uintptr_t start, size_t size) {
-#ifdef TFMODEL_ASAN
-  ASAN_UNPOISON_MEMORY_REGION(reinterpret_cast<void*>(start), size);
-#else
-  (void)start, (void)size;
+  (void)start, (void)size, (void)poisoned;
 #endif
 }
 
@@ -42,7 +40,7 @@ size_t PageSize() {
 
 BufferPool::~BufferPool() {
   for (const auto& [start, size] : chunks_) {
-    Unpoison(start, size);
+    Poison(start, size, false);
     ::munmap(reinterpret_cast<void*>(start), size);
   }
 }
@@ -75,7 +73,7 @@ void* BufferPool::Allocate(size_t bytes, bool* zeroed) {
     NoteInUse();
     ShrinkToBound();
   }
-  Unpoison(block, size);
+  Poison(block, size, false);
   void* p = reinterpret_cast<void*>(block);
   if (size >= kHugeBytes) ::madvise(p, size, MADV_HUGEPAGE);  // 2 MiB pages: 1/512 the faults
   return p;
@@ -84,7 +82,7 @@ void* BufferPool::Allocate(size_t bytes, bool* zeroed) {
 void BufferPool::Free(void* p, size_t bytes) {
   const size_t size = RoundedSize(bytes);
   const auto start = reinterpret_cast<uintptr_t>(p);
-  Poison(start, size);
+  Poison(start, size, true);
   std::lock_guard<std::mutex> lock(mu_);
   in_use_ -= size;
   InsertFree(start, size, /*clean=*/false);
@@ -99,7 +97,7 @@ void BufferPool::Trim() {
     auto chunk = chunks_.find(it->first);
     auto next = std::next(it);
     if (chunk != chunks_.end() && chunk->second == it->second.size) {
-      Unpoison(chunk->first, chunk->second);
+      Poison(chunk->first, chunk->second, false);
       ::munmap(reinterpret_cast<void*>(chunk->first), chunk->second);
       mapped_ -= chunk->second;
       chunks_.erase(chunk);
@@ -209,7 +207,7 @@ bool BufferPool::MapChunk(size_t size) {
   }
   chunks_.emplace(start, size);
   mapped_ += size;
-  Poison(start, size);
+  Poison(start, size, true);
   InsertFree(start, size, /*clean=*/true);
   return true;
 }
