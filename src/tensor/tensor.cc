@@ -8,6 +8,7 @@
 
 #include "src/base/logging.h"
 #include "src/base/strings.h"
+#include "src/tensor/buffer_pool.h"
 #include "tfmodel/tensor.h"
 
 namespace tfmodel {
@@ -58,9 +59,17 @@ bool IsStringLike(DataType d) { return d == DataType::kString || d == DataType::
 
 // ---- Buffer -------------------------------------------------------------------------------
 
+namespace {
+// Buffers this large come from BufferPool: their pages stay mapped for the next inference call
+// instead of being faulted in and cleared by the kernel again. Under ASan every buffer is
+// malloc'ed, so use-after-free of a tensor buffer is still reported as such.
+constexpr size_t kPooledBytes = kAddressSanitizer ? 0 : size_t{256} << 10;
+}  // namespace
+
 struct Tensor::Buffer {
   void* data = nullptr;
   void* allocation = nullptr;  // what to free: `data`, or the malloc block it is aligned in
+  size_t pooled_bytes = 0;     // nonzero: `data` is a BufferPool block of this size
   int64_t string_count = 0;    // number of std::string objects constructed in `data`
   int64_t variant_count = 0;   // number of Variant objects constructed in `data`
 
@@ -69,7 +78,11 @@ struct Tensor::Buffer {
     for (int64_t i = 0; i < string_count; ++i) strings[i].~basic_string();
     auto* variants = static_cast<Variant*>(data);
     for (int64_t i = 0; i < variant_count; ++i) variants[i].~Variant();
-    std::free(allocation);
+    if (pooled_bytes != 0) {
+      BufferPool::Global().Free(data, pooled_bytes);
+    } else {
+      std::free(allocation);
+    }
   }
 };
 
@@ -104,11 +117,15 @@ Result<Tensor> Tensor::AllocateImpl(DataType dtype, const Shape& shape, bool zer
   size_t rounded = (bytes + 63) / 64 * 64;
   auto buffer = std::make_shared<Buffer>();
   // Large buffers are 2 MiB aligned and asked to use transparent huge pages: filling 1 GB
-  // through 4 KiB pages costs a quarter-million page faults.
-  constexpr size_t kHuge = size_t{2} << 20;
-  const bool huge = rounded >= 2 * kHuge;
-  if (huge) rounded = (rounded + kHuge - 1) / kHuge * kHuge;
-  if (huge) {
+  // through 4 KiB pages costs a quarter-million page faults (BufferPool does the same).
+  constexpr size_t kHuge = BufferPool::kHugeAlign;
+  if (kPooledBytes != 0 && rounded >= kPooledBytes) {
+    bool zeroed = false;
+    buffer->data = BufferPool::Global().Allocate(rounded, &zeroed);
+    if (buffer->data != nullptr) buffer->pooled_bytes = rounded;
+    zero = zero && !zeroed;
+  } else if (rounded >= 2 * kHuge) {
+    rounded = (rounded + kHuge - 1) / kHuge * kHuge;
     buffer->data = buffer->allocation = std::aligned_alloc(kHuge, rounded);
     if (buffer->data != nullptr) ::madvise(buffer->data, rounded, MADV_HUGEPAGE);
   } else {
