@@ -341,7 +341,6 @@ Status FunctionBodyBuilder::PlanNode(BodyNode& n, FunctionBody& body) {
 void FunctionBodyBuilder::FuseEpilogues(const std::vector<int>& order, const std::vector<int>& uses,
                                         FunctionBody& body) const {
   static constexpr std::string_view kProducers[] = {"Conv2D", "DepthwiseConv2dNative", "MatMul"};
-  if (getenv("TFM_NOFUSE")) return;  // TEMP
   const int num_steps = static_cast<int>(body.steps_.size());
   std::vector<int> slot_step(body.num_slots_, 0);
   std::vector<int> step_node(num_steps, 0);
@@ -401,7 +400,6 @@ void FunctionBodyBuilder::FuseEpilogues(const std::vector<int>& order, const std
       slot = step.first_slot;
     }
     if (!producer.fused.empty()) body.has_fused_ = true;
-    if (getenv("TFM_FUSEDEBUG")) fprintf(stderr, "fuse %s: %zu\n", producer.node.c_str(), producer.fused.size());  // TEMP
   }
 }
 

@@ -194,7 +194,10 @@ Status Conv2DCompute(KernelContext& c, const WindowAttrs& a) {
     // Small patches only: there the im2col copy is a loop of a few values per tap and costs
     // as much as the product (a 3x3x3 filter: 2x the whole convolution); with large patches the
     // copy is cheap and the product reads contiguous rows a little faster (ResNet50: ~5%).
-    if (!getenv("TFM_NOINPLACE") && rows >= 4 * 6 && patch <= kInPlaceMaxPatch && Conv2DInPlace(c, a, wy, wx, post, y, &status)) return status;  // TEMP
+    if (rows >= 4 * 6 && patch <= kInPlaceMaxPatch &&
+        Conv2DInPlace(c, a, wy, wx, post, y, &status)) {
+      return status;
+    }
   }
   // Tiles of output pixels bound the im2col buffer (~4 MiB at most per tile). A tile runs across
   // images, so a batch of small images is one large product, not one small product per image.
