@@ -73,10 +73,11 @@ class FunctionBody {
     std::vector<int> unused_outputs;  // slots nothing reads: released right after the step
     std::vector<Fused> fused;         // in chain order
   };
-  // Runs `step` (index i) and the fused steps its kernel applied, which are marked in `skip`.
+  // Runs `step` (index i) and the fused steps its kernel applied, which are marked in `skip`;
+  // `inputs` and `epilogue` are scratch.
   Status RunStep(size_t i, std::span<const Tensor> args, std::vector<Tensor>& slots,
-                 std::vector<Tensor>& inputs, std::vector<char>& skip, ResourceMgr* resources,
-                 ThreadPool* pool) const;
+                 std::vector<Tensor>& inputs, std::vector<char>& skip, Epilogue& epilogue,
+                 ResourceMgr* resources, ThreadPool* pool) const;
 
   std::string name_;
   std::vector<DataType> arg_types_;
