@@ -900,5 +900,42 @@ TEST(Fusion, AFusedStepsBadOperandGivesThatStepsOwnError) {
       << got.status().ToString();
 }
 
+// A control edge can put a step between the producer and a fused step: an operand whose last
+// reader is the fused step must live until that step's place in the order, for the steps in
+// between (a Neg waiting on the convolution) and for another producer's epilogue (conv1's Mul).
+TEST(Fusion, AFusedStepsOperandLivesUntilTheStepsPlace) {
+  Tensor shift = Random<float>(Shape{8}, 81);
+  FuseRun r;
+  r.args = {{"x", Random<float>(Shape{1, 5, 5, 3}, 82)},
+            {"f", Random<float>(Shape{3, 3, 3, 8}, 83)}};
+  r.nodes = {Const("shift", shift), Conv("conv", "x", "f", "SAME"),
+             Binary("add", "AddV2", "conv:output:0", "shift:output:0"),
+             N("neg", "Neg", {"shift:output:0", "^conv"}, {{"T", Type(kF)}})};
+  r.result = "add:z:0";
+  r.producer = "conv:output:0";
+  r.extra = {"neg:y:0"};
+  std::vector<float> neg(shift.flat<float>().begin(), shift.flat<float>().end());
+  for (float& v : neg) v = -v;
+  auto fused = RunBody(r, false);
+  ASSERT_TRUE(fused.ok()) << fused.status().ToString();
+  EXPECT_EQ(Mismatches((*fused)[1], neg, "neg"), 0);
+  ExpectFusedMatchesUnfused(r, {{"Add", shift}});
+
+  FuseRun two;
+  two.args = {{"x", Random<float>(Shape{1, 5, 5, 3}, 84)},
+              {"f0", Random<float>(Shape{3, 3, 3, 8}, 85)},
+              {"f1", Random<float>(Shape{3, 3, 3, 8}, 86)}};
+  two.nodes = {Const("shift", shift), Conv("conv0", "x", "f0", "SAME"),
+               Conv("conv1", "x", "f1", "SAME"),
+               N("add0", "AddV2", {"conv0:output:0", "shift:output:0", "^mul1"}, {{"T", Type(kF)}}),
+               Binary("mul1", "Mul", "conv1:output:0", "shift:output:0")};
+  two.result = "mul1:z:0";
+  two.producer = "conv1:output:0";
+  two.extra = {"add0:z:0"};
+  auto got = RunBody(two, false);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectFusedMatchesUnfused(two, {{"Mul", shift}});
+}
+
 }  // namespace
 }  // namespace tfmodel
