@@ -937,5 +937,32 @@ TEST(Fusion, AFusedStepsOperandLivesUntilTheStepsPlace) {
   ExpectFusedMatchesUnfused(two, {{"Mul", shift}});
 }
 
+// No taps (no input channels, or k = 0): the product is zeros, then the ops.
+TEST(Fusion, ProductsWithoutTapsStillApplyTheOps) {
+  Tensor bias = Random<float>(Shape{4}, 91);
+  FuseRun r;
+  r.args = {{"x", Random<float>(Shape{2, 3, 3, 0}, 92)},
+            {"f", Random<float>(Shape{1, 1, 0, 4}, 93)},
+            {"bias", bias}};
+  r.nodes = {Conv("conv", "x", "f", "SAME"), Binary("bias_add", "BiasAdd", "conv:output:0", "bias"),
+             Unary("relu", "Relu", "bias_add:output:0")};
+  r.result = "relu:activations:0";
+  r.producer = "conv:output:0";
+  std::vector<Tensor> plain = ExpectFusedMatchesUnfused(r, {{"Add", bias}, {"Relu", Tensor()}});
+  ASSERT_EQ(plain.size(), 2u);
+  EXPECT_EQ(Mismatches(plain[1], std::vector<float>(2 * 3 * 3 * 4, 0.0f), "convolution"), 0);
+  FuseRun m;
+  m.args = {
+      {"a", Random<float>(Shape{3, 0}, 94)}, {"b", Random<float>(Shape{0, 4}, 95)}, {"bias", bias}};
+  m.nodes = {N("mm", "MatMul", {"a", "b"}, {{"T", Type(kF)}}),
+             Binary("bias_add", "BiasAdd", "mm:product:0", "bias"),
+             Unary("relu6", "Relu6", "bias_add:output:0")};
+  m.result = "relu6:activations:0";
+  m.producer = "mm:product:0";
+  plain = ExpectFusedMatchesUnfused(m, {{"Add", bias}, {"Relu6", Tensor()}});
+  ASSERT_EQ(plain.size(), 2u);
+  EXPECT_EQ(Mismatches(plain[1], std::vector<float>(3 * 4, 0.0f), "product"), 0);
+}
+
 }  // namespace
 }  // namespace tfmodel
