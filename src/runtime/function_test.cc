@@ -964,5 +964,36 @@ TEST(Fusion, ProductsWithoutTapsStillApplyTheOps) {
   EXPECT_EQ(Mismatches(plain[1], std::vector<float>(3 * 4, 0.0f), "product"), 0);
 }
 
+// A chain longer than the kernels take (gemm::kMaxPostOps): the first ops fused, the rest steps.
+TEST(Fusion, AChainLongerThanTheEpilogueRunsTheRestAsSteps) {
+  FuseRun r;
+  Tensor scale = Random<float>(Shape{1, 16}, 102, -2, 2);
+  Tensor shift = Random<float>(Shape{16}, 103, -1, 1);
+  r.args = {{"a", Random<float>(Shape{20, 9}, 101)},
+            {"b", Random<float>(Shape{9, 16}, 104)},
+            {"scale", scale},
+            {"shift", shift}};
+  r.nodes = {N("mm", "MatMul", {"a", "b"}, {{"T", Type(kF)}})};
+  std::vector<std::pair<std::string, Tensor>> ops;
+  std::string last = "mm:product:0";
+  for (int i = 0; i < 2 * gemm::kMaxPostOps; ++i) {
+    const std::string name = "op" + std::to_string(i);
+    if (i % 3 == 0) {
+      r.nodes.push_back(Binary(name, "Mul", last, "scale"));
+      ops.emplace_back("Mul", scale);
+    } else if (i % 3 == 1) {
+      r.nodes.push_back(Binary(name, "AddV2", "shift", last));
+      ops.emplace_back("Add", shift);
+    } else {
+      r.nodes.push_back(Unary(name, i % 2 == 0 ? "Relu6" : "Relu", last));
+      ops.emplace_back(i % 2 == 0 ? "Relu6" : "Relu", Tensor());
+    }
+    last = name + ":z:0";
+  }
+  r.result = last;
+  r.producer = "mm:product:0";
+  ExpectFusedMatchesUnfused(r, ops);
+}
+
 }  // namespace
 }  // namespace tfmodel
