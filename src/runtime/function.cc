@@ -176,13 +176,7 @@ Status FunctionBody::RunStep(size_t i, std::span<const Tensor> args, std::vector
   }
   for (int u : step.unused_outputs) slots[u] = Tensor();
   if (epilogue.applied > 0) {  // the output is the last applied step's: hand it over
-    for (int f = 0; f < epilogue.applied; ++f) {
-      const Fused& fused = step.fused[f];
-      skip[fused.step] = 1;
-      if (fused.has_operand && !fused.operand.is_arg && fused.operand.last_use) {
-        slots[fused.operand.index] = Tensor();
-      }
-    }
+    for (int f = 0; f < epilogue.applied; ++f) skip[step.fused[f].step] = 1;
     const Step& last = steps_[step.fused[epilogue.applied - 1].step];
     slots[last.first_slot] = std::move(out[0]);
   }
@@ -197,7 +191,14 @@ Status FunctionBody::Run(std::span<const Tensor> args, std::vector<Tensor>& rets
   std::vector<char> skip(has_fused_ ? steps_.size() : 0, 0);
   Epilogue epilogue;  // reused by every step (constructing it per step showed in profiles)
   for (size_t i = 0; i < steps_.size(); ++i) {
-    if (has_fused_ && skip[i]) continue;
+    if (has_fused_ && skip[i]) {
+      // Applied by an earlier step's kernel. Its last-use operands go now, not when that kernel
+      // ran: a control edge can order other readers (another kernel's epilogue too) in between.
+      for (const Source& src : steps_[i].inputs) {
+        if (!src.is_arg && src.last_use) slots[src.index] = Tensor();
+      }
+      continue;
+    }
     TFM_RETURN_IF_ERROR(RunStep(i, args, slots, inputs, skip, epilogue, resources, pool));
   }
   rets.clear();

@@ -1,12 +1,16 @@
 // gemm::Gemm against a double-precision triple loop: every path (few rows without packing, packed
 // tiles with ragged edges, several KC slices, transposed operands, accumulate, split over a pool),
-// for both the AVX2+FMA and the 16-byte-vector kernels.
+// for both the AVX2+FMA and the 16-byte-vector kernels. Post ops (the fused epilogue) against the
+// same product without them followed by the ops one at a time in a plain float loop, bit for bit.
 #include "src/runtime/kernels/gemm.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "src/base/thread_pool.h"
@@ -89,6 +93,241 @@ TEST_P(GemmTest, LargeProductSplitOverThreadsMatches) {
   Check<float>({1000, 20, 64, false, true, false}, &pool);    // split along m
   Check<float>({2, 9000, 80, false, false, false},
                &pool);  // few rows, split along n
+}
+
+// ---- Post ops -----------------------------------------------------------------------------------
+
+using Kind = PostOp::Kind;
+enum class Operand { kNone, kOne, kColumn, kWhole };
+struct OpSpec {
+  Kind kind;
+  Operand operand = Operand::kNone;
+};
+using Chain = std::vector<OpSpec>;
+
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// Values that make the ops' edge cases: NaN, infinities, signed zeros, 6 and its neighbours.
+const float kSpecials[] = {kNaN,       -0.0f, 0.0f,  6.0f,   -6.0f,  5.9999995f,
+                           6.0000005f, kInf,  -kInf, 1e-30f, -1e-30f};
+
+// The ops one at a time, each rounded to float, as the standalone kernels compute them.
+float Reference(Kind kind, float x, float v) {
+  switch (kind) {
+    case Kind::kAdd:
+      return x + v;
+    case Kind::kMul:
+      return x * v;
+    case Kind::kRelu:
+      return x < 0.0f ? 0.0f : x;
+    case Kind::kRelu6:
+      return x < 0.0f ? 0.0f : (6.0f < x ? 6.0f : x);
+  }
+  return x;
+}
+
+// Bit for bit, except that any NaN equals any NaN (the payload of a NaN made by the ops is not
+// specified); -0.0 and 0.0 differ.
+bool SameFloat(float a, float b) {
+  if (std::isnan(a) && std::isnan(b)) return true;
+  return std::memcmp(&a, &b, sizeof(float)) == 0;
+}
+
+std::string ChainName(const Chain& chain) {
+  static const char* const kinds[] = {"Add", "Mul", "Relu", "Relu6"};
+  static const char* const operands[] = {"", "(one)", "(column)", "(whole)"};
+  std::string s;
+  for (const OpSpec& op : chain) {
+    if (!s.empty()) s += " -> ";
+    s += std::string(kinds[static_cast<int>(op.kind)]) + operands[static_cast<int>(op.operand)];
+  }
+  return s;
+}
+
+// Checks Gemm(..., post) on case `c` with `chain` against Gemm without post then the reference
+// loop. C has leading dimension ldc = n + pad (the padding must stay untouched).
+void CheckPost(const Case& c, const Chain& chain, ThreadPool* pool, int64_t pad = 3) {
+  ASSERT_LE(chain.size(), static_cast<size_t>(kMaxPostOps));
+  const int64_t m = c.m, n = c.n, k = c.k, ldc = n + pad;
+  std::mt19937 rng(static_cast<unsigned>(m * 131 + n * 7 + k + chain.size() * 1000));
+  std::uniform_real_distribution<float> u(-1, 1);
+  std::vector<float> a(m * k), b(k * n);
+  for (float& x : a) x = u(rng);
+  for (float& x : b) x = u(rng);
+  const Matrix<float> av = c.ta ? Matrix<float>{a.data(), 1, m} : Matrix<float>{a.data(), k, 1};
+  const Matrix<float> bv = c.tb ? Matrix<float>{b.data(), 1, k} : Matrix<float>{b.data(), n, 1};
+
+  // The product lands around [-sqrt(k), sqrt(k)]; operands scaled so the chain crosses 0 and 6,
+  // with a special value at every 5th position.
+  const float spread = 6.0f / (1.0f + std::sqrt(static_cast<float>(k)));
+  std::vector<std::vector<float>> values(chain.size());
+  std::vector<PostOp> ops(chain.size());
+  size_t special = 0;
+  for (size_t i = 0; i < chain.size(); ++i) {
+    int64_t count = 0;
+    switch (chain[i].operand) {
+      case Operand::kNone:
+        break;
+      case Operand::kOne:
+        count = 1;
+        break;
+      case Operand::kColumn:
+        count = n;
+        break;
+      case Operand::kWhole:
+        count = m * n;
+        break;
+    }
+    values[i].resize(count);
+    for (int64_t q = 0; q < count; ++q) {
+      const bool mul = chain[i].kind == Kind::kMul;
+      values[i][q] = mul ? 1 + 4 * spread * u(rng) : 6 * u(rng);
+      if (count > 1 && q % 5 == 3) values[i][q] = kSpecials[special++ % std::size(kSpecials)];
+    }
+    ops[i].kind = chain[i].kind;
+    ops[i].values = count == 0 ? nullptr : values[i].data();
+    const bool per_element =
+        chain[i].operand == Operand::kColumn || chain[i].operand == Operand::kWhole;
+    ops[i].stride = per_element ? 1 : 0;
+    ops[i].row_stride = chain[i].operand == Operand::kWhole ? n : 0;
+  }
+  const PostOps post{ops.data(), static_cast<int>(ops.size())};
+
+  std::vector<float> init(m * ldc, 0.5f);
+  if (c.accumulate) {
+    for (int64_t i = 0; i < m; ++i) {
+      for (int64_t j = 0; j < n; ++j) init[i * ldc + j] = j % 7 == 2 ? -0.0f : 2 * u(rng);
+    }
+  }
+  std::vector<float> want = init, got = init;
+  Gemm(m, n, k, av, bv, want.data(), ldc, c.accumulate, pool);
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      float& x = want[i * ldc + j];
+      for (const PostOp& op : ops) {
+        const float v = op.values == nullptr ? 0.0f : op.values[i * op.row_stride + j * op.stride];
+        x = Reference(op.kind, x, v);
+      }
+    }
+  }
+  Gemm(m, n, k, av, bv, got.data(), ldc, c.accumulate, pool, &post);
+  int64_t bad = 0;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < ldc; ++j) {
+      const float w = want[i * ldc + j], g = got[i * ldc + j];
+      if (SameFloat(w, g)) continue;
+      ADD_FAILURE() << "m=" << m << " n=" << n << " k=" << k << " ta=" << c.ta << " tb=" << c.tb
+                    << " acc=" << c.accumulate << " ldc=" << ldc << " pool=" << (pool != nullptr)
+                    << " chain " << ChainName(chain) << " at (" << i << "," << j << "): got " << g
+                    << ", want " << w << " kernel " << KernelName();
+      if (++bad == 5) return;
+    }
+  }
+}
+
+const Chain kChains[] = {
+    {{Kind::kRelu}},
+    {{Kind::kRelu6}},
+    {{Kind::kAdd, Operand::kColumn}},
+    {{Kind::kMul, Operand::kOne}},
+    {{Kind::kAdd, Operand::kWhole}},
+    {{Kind::kAdd, Operand::kColumn}, {Kind::kRelu6}},
+    {{Kind::kMul, Operand::kOne}, {Kind::kRelu}},  // -1 * 0 gives -0.0, which Relu keeps
+    {{Kind::kMul, Operand::kColumn}, {Kind::kAdd, Operand::kColumn}, {Kind::kRelu6}},
+    {{Kind::kAdd, Operand::kColumn},
+     {Kind::kMul, Operand::kColumn},
+     {Kind::kAdd, Operand::kColumn},
+     {Kind::kRelu6}},
+    {{Kind::kAdd, Operand::kWhole},
+     {Kind::kMul, Operand::kOne},
+     {Kind::kAdd, Operand::kOne},
+     {Kind::kRelu}},
+    {{Kind::kAdd, Operand::kWhole},
+     {Kind::kRelu6},
+     {Kind::kMul, Operand::kWhole},
+     {Kind::kAdd, Operand::kColumn}},
+    {{Kind::kRelu}, {Kind::kMul, Operand::kColumn}, {Kind::kRelu6}, {Kind::kAdd, Operand::kOne}},
+};
+
+const Case kPostCases[] = {
+    {12, 32, 20, false, false, false},      // full 6 x 16 tiles only
+    {13, 37, 20, false, false, false},      // partial tiles at the bottom and the right
+    {100, 8, 30, false, false, false},      // narrower than a strip: per block of rows
+    {100, 6, 30, false, false, false},      //
+    {100, 1, 5, false, false, false},       //
+    {150, 40, 9, false, false, false},      // more than one block of rows (kMc), B packed
+    {1, 10, 7, false, false, false},        // few rows: the direct path
+    {3, 100, 50, false, false, false},      //
+    {5, 70, 9, false, false, true},         //
+    {7, 17, 600, false, false, false},      // several KC slices: the ops once, after the last
+    {20, 40, 300, false, false, true},      // accumulate over several slices
+    {12, 32, 20, false, false, true},       // accumulate into full tiles
+    {13, 37, 50, true, false, false},       // transposed A: packed
+    {9, 33, 20, false, true, false},        // transposed B
+    {4, 20, 9, true, true, false},          // few rows, transposed: not direct
+    {7, 2048 + 8, 5, false, false, false},  // a last column block narrower than a strip
+    {10, 20, 0, false, false, false},       // no k: C = 0, then the ops
+    {10, 20, 0, false, false, true},        // no k, accumulate: C, then the ops
+};
+
+TEST_P(GemmTest, PostOpsMatchTheProductThenEachOpAlone) {
+  for (const Case& c : kPostCases) {
+    for (const Chain& chain : kChains) {
+      CheckPost(c, chain, nullptr);
+      CheckPost(c, chain, nullptr, /*pad=*/0);  // C contiguous
+    }
+  }
+}
+
+// Over 1M multiply-adds: the product is split over two threads, along rows and along columns,
+// and each piece's ops must read the operands of its own rows and columns.
+TEST_P(GemmTest, PostOpsOnAProductSplitOverThreads) {
+  ThreadPool pool(1);  // the caller and one worker
+  const Case cases[] = {
+      {600, 100, 20, false, false, false},  // split along m
+      {60, 1200, 20, false, false, false},  // split along n
+      {300, 400, 40, true, false, true},    // split along m, A packed, accumulate
+      {1000, 8, 200, false, false, false},  // narrow, split along m
+      {2, 9000, 80, false, false, false},   // few rows, split along n
+      {5, 4000, 60, false, false, false},   //
+  };
+  for (const Case& c : cases) {
+    for (const Chain& chain : kChains) {
+      CheckPost(c, chain, &pool);
+      CheckPost(c, chain, &pool, /*pad=*/0);
+    }
+  }
+}
+
+// ApplyPostOps on a block of C from (i0, j0): the operands are indexed from there.
+TEST_P(GemmTest, ApplyPostOpsOnABlockReadsItsOperandsFromItsCorner) {
+  const int64_t m = 20, n = 30, i0 = 3, j0 = 5, rows = 11, cols = 17;
+  std::vector<float> col(n), whole(m * n), c(m * n);
+  for (int64_t j = 0; j < n; ++j) col[j] = static_cast<float>(j) - 10;
+  for (int64_t q = 0; q < m * n; ++q) {
+    whole[q] = static_cast<float>(q % 13) * 0.5f - 3;
+    c[q] = static_cast<float>(q % 11) * 0.25f - 1;
+  }
+  const float one = 0.75f;
+  const PostOp ops[] = {{Kind::kMul, col.data(), 1, 0},
+                        {Kind::kAdd, whole.data(), 1, n},
+                        {Kind::kAdd, &one, 0, 0},
+                        {Kind::kRelu6}};
+  std::vector<float> want = c;
+  for (int64_t i = i0; i < i0 + rows; ++i) {
+    for (int64_t j = j0; j < j0 + cols; ++j) {
+      float& x = want[i * n + j];
+      x = Reference(Kind::kMul, x, col[j]);
+      x = Reference(Kind::kAdd, x, whole[i * n + j]);
+      x = Reference(Kind::kAdd, x, one);
+      x = Reference(Kind::kRelu6, x, 0);
+    }
+  }
+  ApplyPostOps(PostOps{ops, 4}, c.data() + i0 * n + j0, n, rows, i0, j0, cols);
+  for (int64_t q = 0; q < m * n; ++q) {
+    ASSERT_TRUE(SameFloat(c[q], want[q])) << "at " << q << ": " << c[q] << " vs " << want[q];
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, GemmTest, ::testing::Values(false, true),
