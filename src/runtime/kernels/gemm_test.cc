@@ -91,10 +91,11 @@ TEST_P(GemmTest, LargeProductSplitOverThreadsMatches) {
                &pool);  // few rows, split along n
 }
 
-// The few-rows path (m < 6) for every m, over A and B views whose row strides exceed their widths
-// (C's columns past n must stay untouched; A's and B's past k and n must not count): n and k cover
-// the vector remainders (1, 7, 63, 65, 200 columns), the 8-row blocks of B (k = 1, 3, 255, 256,
-// 257, 1000), with and without accumulate.
+// The few-rows path (m <= 32 rows of C, B read in place in blocks of its rows) for every m below 6
+// and the row groups above, over A and B views whose row strides exceed their widths (C's columns
+// past n must stay untouched; A's and B's past k and n must not count): n and k cover the vector
+// remainders (1, 7, 63, 65, 200 columns) and the blocks of 8 and 32 rows of B (k = 1, 3, 7, 8, 9,
+// 255, 256, 257, 1000), with and without accumulate; m = 33 is the packed tiles' again.
 template <typename T>
 void CheckFewRows(int64_t m, int64_t n, int64_t k, bool accumulate, ThreadPool* pool) {
   std::mt19937 rng(static_cast<unsigned>(m * 1009 + n * 13 + k));
@@ -136,6 +137,12 @@ void CheckEveryFewRowsShape(ThreadPool* pool) {
     // Wide enough to be split over the pool, with ragged pieces.
     CheckFewRows<T>(m, 2053, 600, false, pool);
     CheckFewRows<T>(m, 517, 2100, true, pool);
+  }
+  for (int64_t m : {6, 7, 8, 9, 10, 11, 16, 31, 32, 33}) {
+    for (int64_t n : {7, 24, 65, 200}) {
+      for (int64_t k : {3, 31, 32, 33, 257}) CheckFewRows<T>(m, n, k, k % 2 == 1, pool);
+    }
+    CheckFewRows<T>(m, 1003, 100, false, pool);  // split over the pool
   }
 }
 
