@@ -3,12 +3,13 @@
 // memory, not cache: each call uses the next of enough copies of B to overflow the last-level
 // cache, as a model's weights do between layers.
 //
-//   gemv_bench [--seconds 0.3] [--threads 1] [--shape MxKxN] [--best 1] [--cpu 1]
+//   gemv_bench [--seconds 0.3] [--threads 1] [--shape MxKxN] [--best 1] [--cpu 1] [--vec128 1]
 //
 // Per shape: microseconds per call (median), the GB/s of B that makes, and that as a fraction of
 // a plain streaming read of the same bytes (the bound for a product that reads B once). With
 // --best 1, the fastest sample instead of the median; with --cpu 1 (one thread), the calling
 // thread's mean CPU time per call instead of wall time: both for A/B decisions on a loaded machine.
+// --vec128 1 runs the 16-byte-vector kernels where AVX2 is available.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -78,6 +79,8 @@ int main(int argc, char** argv) {
       threads = std::atoi(argv[i + 1]);
     } else if (flag == "--best") {
       best = std::atoi(argv[i + 1]) != 0;
+    } else if (flag == "--vec128") {
+      gemm::ForceVec128ForTesting(std::atoi(argv[i + 1]) != 0);
     } else if (flag == "--cpu") {
       cpu = std::atoi(argv[i + 1]) != 0;
     } else if (flag == "--shape") {
@@ -90,7 +93,7 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: gemv_bench [--seconds S] [--threads N] "
-                   "[--shape MxKxN] [--best 1] [--cpu 1]\n");
+                   "[--shape MxKxN] [--best 1] [--cpu 1] [--vec128 1]\n");
       return 1;
     }
   }
