@@ -1,5 +1,5 @@
 // Our matrix multiply (no BLAS): C[m,n] = A[m,k] B[k,n] for float and double, used by MatMul,
-// BatchMatMul and Conv2D (im2col). A and B are strided views, so transposed operands are read in
+// BatchMatMul and Conv2D (im2col, or patches read in place: ConvRows). A and B are strided views, so transposed operands are read in
 // place; C is row-major with leading dimension ldc.
 //
 //   gemm::Gemm(m, n, k, {a, k, 1}, {b, 1, k}, c, n);         // C = A B^T
@@ -9,12 +9,14 @@
 // NR-wide strips; a 6 x NR micro kernel keeps the C tile in 12 vector registers over the KC loop,
 // reading 6 rows of A in place (packing A only pays when A is transposed: in place was as fast
 // within noise on square products, 3x faster on Conv2D's skinny im2col products). With at most 96
-// rows B's rows are also read in place (packing costs more than it saves), and with fewer than 6
-// rows (batch-1 inference) a GEMV-like kernel streams B. The kernels are compiled twice
+// rows B's rows are also read in place (packing costs more than it saves), and with at most 32
+// rows (batch-1 inference; fewer than 6, or C at least a strip wide) a GEMV-like kernel streams B
+// once, in blocks of its rows. The kernels are compiled twice
 // (gemm_kernels.inc): AVX2+FMA (NR = 16 floats), chosen at run time when the CPU has it, and
 // 16-byte vectors (SSE2 on x86-64, NEON on arm64) otherwise, so the binary runs on any x86-64. The
 // paths round differently (FMA rounds once): results agree to float accuracy, not bit for bit.
-// bench/inference_bench.sh compares them with OpenBLAS sgemm.
+// Element-wise post ops (PostOps: a fused BiasAdd, batch norm, Relu, residual add) are applied to
+// each finished tile in registers. bench/inference_bench.sh compares the GEMM with OpenBLAS sgemm.
 //
 // Large products are split into independent blocks of C over `pool` (the caller works too, so
 // calling from a pool worker is fine); each thread packs into its own thread-local buffers. Thread
