@@ -95,6 +95,75 @@ TEST_P(GemmTest, LargeProductSplitOverThreadsMatches) {
                &pool);  // few rows, split along n
 }
 
+// The few-rows path (m <= 32 rows of C, B read in place in blocks of its rows) for every m below 6
+// and the row groups above, over A and B views whose row strides exceed their widths (C's columns
+// past n must stay untouched; A's and B's past k and n must not count): n and k cover the vector
+// remainders (1, 7, 63, 65, 200 columns) and the blocks of 8 rows of B below 6 rows of C (k = 1, 3,
+// 7, 8, 9, 255, 256, 257, 1000) and of 16 above (k = 15, 16, 17, 33), with and without accumulate;
+// m = 33 is the packed tiles' again.
+template <typename T>
+void CheckFewRows(int64_t m, int64_t n, int64_t k, bool accumulate, ThreadPool* pool) {
+  std::mt19937 rng(static_cast<unsigned>(m * 1009 + n * 13 + k));
+  std::uniform_real_distribution<double> u(-1, 1);
+  const int64_t lda = k + 5, ldb = n + 9, ldc = n + 3;
+  std::vector<T> a(m * lda), b(k * ldb), out(m * ldc);
+  for (T& x : a) x = static_cast<T>(u(rng));
+  for (T& x : b) x = static_cast<T>(u(rng));
+  for (T& x : out) x = static_cast<T>(u(rng));
+  const std::vector<T> before = out;
+  Gemm(m, n, k, Matrix<T>{a.data(), lda, 1}, Matrix<T>{b.data(), ldb, 1}, out.data(), ldc,
+       accumulate, pool);
+  const double eps = sizeof(T) == 4 ? 1e-5 : 1e-13;
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < ldc; ++j) {
+      double want = before[i * ldc + j];
+      if (j < n) {
+        if (!accumulate) want = 0;
+        for (int64_t p = 0; p < k; ++p) {
+          want += static_cast<double>(a[i * lda + p]) * static_cast<double>(b[p * ldb + j]);
+        }
+      }
+      ASSERT_NEAR(out[i * ldc + j], want, eps * (1 + k))
+          << "m=" << m << " n=" << n << " k=" << k << " acc=" << accumulate << " at (" << i << ","
+          << j << ") kernel " << KernelName() << (pool != nullptr ? " pool" : "");
+    }
+  }
+}
+
+template <typename T>
+void CheckEveryFewRowsShape(ThreadPool* pool) {
+  for (int64_t m = 1; m < 6; ++m) {
+    for (int64_t n : {1, 7, 16, 63, 64, 65, 200}) {
+      for (int64_t k : {1, 3, 7, 8, 9, 255, 256, 257, 1000}) {
+        CheckFewRows<T>(m, n, k, false, pool);
+        CheckFewRows<T>(m, n, k, true, pool);
+      }
+    }
+    // Wide enough to be split over the pool, with ragged pieces.
+    CheckFewRows<T>(m, 2053, 600, false, pool);
+    CheckFewRows<T>(m, 517, 2100, true, pool);
+  }
+  for (int64_t m : {6, 7, 8, 9, 10, 11, 16, 31, 32, 33}) {
+    for (int64_t n : {7, 24, 65, 200}) {
+      for (int64_t k : {3, 15, 16, 17, 33, 257}) CheckFewRows<T>(m, n, k, k % 2 == 1, pool);
+    }
+    CheckFewRows<T>(m, 1003, 100, false, pool);  // split over the pool
+  }
+}
+
+TEST_P(GemmTest, FewRowsFloatMatchesReference) {
+  ThreadPool pool(1);  // the caller and one worker: 2 threads
+  CheckEveryFewRowsShape<float>(nullptr);
+  CheckEveryFewRowsShape<float>(&pool);
+}
+
+TEST_P(GemmTest, FewRowsDoubleMatchesReference) {
+  ThreadPool pool(1);
+  CheckEveryFewRowsShape<double>(nullptr);
+  CheckEveryFewRowsShape<double>(&pool);
+}
+
+
 // ---- Post ops -----------------------------------------------------------------------------------
 
 using Kind = PostOp::Kind;
@@ -222,38 +291,6 @@ void CheckPost(const Case& c, const Chain& chain, ThreadPool* pool, int64_t pad 
                     << " chain " << ChainName(chain) << " at (" << i << "," << j << "): got " << g
                     << ", want " << w << " kernel " << KernelName();
       if (++bad == 5) return;
-
-// The few-rows path (m <= 32 rows of C, B read in place in blocks of its rows) for every m below 6
-// and the row groups above, over A and B views whose row strides exceed their widths (C's columns
-// past n must stay untouched; A's and B's past k and n must not count): n and k cover the vector
-// remainders (1, 7, 63, 65, 200 columns) and the blocks of 8 rows of B below 6 rows of C (k = 1, 3,
-// 7, 8, 9, 255, 256, 257, 1000) and of 16 above (k = 15, 16, 17, 33), with and without accumulate;
-// m = 33 is the packed tiles' again.
-template <typename T>
-void CheckFewRows(int64_t m, int64_t n, int64_t k, bool accumulate, ThreadPool* pool) {
-  std::mt19937 rng(static_cast<unsigned>(m * 1009 + n * 13 + k));
-  std::uniform_real_distribution<double> u(-1, 1);
-  const int64_t lda = k + 5, ldb = n + 9, ldc = n + 3;
-  std::vector<T> a(m * lda), b(k * ldb), out(m * ldc);
-  for (T& x : a) x = static_cast<T>(u(rng));
-  for (T& x : b) x = static_cast<T>(u(rng));
-  for (T& x : out) x = static_cast<T>(u(rng));
-  const std::vector<T> before = out;
-  Gemm(m, n, k, Matrix<T>{a.data(), lda, 1}, Matrix<T>{b.data(), ldb, 1}, out.data(), ldc,
-       accumulate, pool);
-  const double eps = sizeof(T) == 4 ? 1e-5 : 1e-13;
-  for (int64_t i = 0; i < m; ++i) {
-    for (int64_t j = 0; j < ldc; ++j) {
-      double want = before[i * ldc + j];
-      if (j < n) {
-        if (!accumulate) want = 0;
-        for (int64_t p = 0; p < k; ++p) {
-          want += static_cast<double>(a[i * lda + p]) * static_cast<double>(b[p * ldb + j]);
-        }
-      }
-      ASSERT_NEAR(out[i * ldc + j], want, eps * (1 + k))
-          << "m=" << m << " n=" << n << " k=" << k << " acc=" << accumulate << " at (" << i << ","
-          << j << ") kernel " << KernelName() << (pool != nullptr ? " pool" : "");
     }
   }
 }
@@ -360,38 +397,6 @@ TEST_P(GemmTest, ApplyPostOpsOnABlockReadsItsOperandsFromItsCorner) {
   for (int64_t q = 0; q < m * n; ++q) {
     ASSERT_TRUE(SameFloat(c[q], want[q])) << "at " << q << ": " << c[q] << " vs " << want[q];
   }
-
-template <typename T>
-void CheckEveryFewRowsShape(ThreadPool* pool) {
-  for (int64_t m = 1; m < 6; ++m) {
-    for (int64_t n : {1, 7, 16, 63, 64, 65, 200}) {
-      for (int64_t k : {1, 3, 7, 8, 9, 255, 256, 257, 1000}) {
-        CheckFewRows<T>(m, n, k, false, pool);
-        CheckFewRows<T>(m, n, k, true, pool);
-      }
-    }
-    // Wide enough to be split over the pool, with ragged pieces.
-    CheckFewRows<T>(m, 2053, 600, false, pool);
-    CheckFewRows<T>(m, 517, 2100, true, pool);
-  }
-  for (int64_t m : {6, 7, 8, 9, 10, 11, 16, 31, 32, 33}) {
-    for (int64_t n : {7, 24, 65, 200}) {
-      for (int64_t k : {3, 15, 16, 17, 33, 257}) CheckFewRows<T>(m, n, k, k % 2 == 1, pool);
-    }
-    CheckFewRows<T>(m, 1003, 100, false, pool);  // split over the pool
-  }
-}
-
-TEST_P(GemmTest, FewRowsFloatMatchesReference) {
-  ThreadPool pool(1);  // the caller and one worker: 2 threads
-  CheckEveryFewRowsShape<float>(nullptr);
-  CheckEveryFewRowsShape<float>(&pool);
-}
-
-TEST_P(GemmTest, FewRowsDoubleMatchesReference) {
-  ThreadPool pool(1);
-  CheckEveryFewRowsShape<double>(nullptr);
-  CheckEveryFewRowsShape<double>(&pool);
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, GemmTest, ::testing::Values(false, true),
