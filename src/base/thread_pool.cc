@@ -3,11 +3,29 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "src/base/logging.h"
 
 namespace tfmodel {
+namespace {
+
+// Polls `ready` for up to ThreadPool::kSpinMicros; true once it holds.
+template <typename Ready>
+bool SpinUntil(Ready ready) {
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(ThreadPool::kSpinMicros);
+  for (int i = 0;; ++i) {
+    if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= until) return ready();
+  }
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int num_workers) {
   TFM_CHECK(num_workers >= 1);
@@ -30,6 +48,7 @@ void ThreadPool::Schedule(std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(fn));
+    queued_.fetch_add(1, std::memory_order_release);
   }
   cv_.notify_one();
 }
@@ -37,12 +56,16 @@ void ThreadPool::Schedule(std::function<void()> fn) {
 void ThreadPool::WorkerLoop() {
   for (;;) {
     std::function<void()> fn;
+    SpinUntil([this] {
+      return queued_.load(std::memory_order_acquire) > 0 || stopping_.load();
+    });
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      cv_.wait(lock, [this] { return stopping_.load() || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has run
       fn = std::move(queue_.front());
       queue_.pop_front();
+      queued_.fetch_sub(1, std::memory_order_relaxed);
     }
     fn();
   }
@@ -87,6 +110,7 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t)>& fn, 
   state->unfinished.store(n);
   for (int64_t h = 0; h < helpers; ++h) Schedule([state] { ClaimAndRun(*state); });
   ClaimAndRun(*state);
+  if (SpinUntil([&] { return state->unfinished.load() == 0; })) return;
   std::unique_lock<std::mutex> lock(state->mu);
   state->done.wait(lock, [&] { return state->unfinished.load() == 0; });
 }
