@@ -39,6 +39,7 @@ class FunctionBodyBuilder {
   Result<int> OutputIndex(const BodyNode& n, std::string_view arg, int64_t index) const;
   Result<Ref> ResolveInput(const std::string& input, const std::string& node_name) const;
   Status ParseNodes();
+  void FoldPads();
   std::vector<int> KeptNodes() const;
   Result<std::vector<int>> Order(const std::vector<int>& kept) const;
   Status PlanNode(BodyNode& n, FunctionBody& body);
@@ -205,6 +206,65 @@ Status FunctionBodyBuilder::ParseNodes() {
     }
   }
   return Status::Ok();
+}
+
+// Pad(x, paddings) -> Conv2D / DepthwiseConv2dNative(padding VALID), the Pad read by nothing
+// else and its paddings a Const that pads only height and width (Keras' ZeroPadding2D before a
+// strided convolution), becomes the convolution of x with those paddings as EXPLICIT padding:
+// the same zeros, without copying the image. The Pad then runs only if something else needs it.
+void FunctionBodyBuilder::FoldPads() {
+  std::vector<int> readers(nodes_.size(), 0);
+  for (const BodyNode& n : nodes_) {
+    for (const Ref& r : n.inputs) {
+      if (r.node >= 0) ++readers[r.node];
+    }
+  }
+  for (const auto& [key, value] : def_.ret) {
+    auto it = names_.find(std::string_view(value).substr(0, value.find(':')));
+    if (it != names_.end()) readers[it->second] += 2;  // returned: keep
+  }
+  auto attr_is = [](const AttrMap& attrs, const char* name, const char* value, bool absent_ok) {
+    auto it = attrs.find(name);
+    if (it == attrs.end()) return absent_ok;
+    return it->second.kind == AttrValue::Kind::kString && it->second.s == value;
+  };
+  for (BodyNode& conv : nodes_) {
+    const std::string& op = conv.def->op;
+    if ((op != "Conv2D" && op != "DepthwiseConv2dNative") || conv.inputs.size() != 2 ||
+        conv.inputs[0].node < 0 || conv.inputs[0].index != 0 ||
+        !attr_is(conv.attrs, "padding", "VALID", false) ||
+        !attr_is(conv.attrs, "data_format", "NHWC", true)) {
+      continue;
+    }
+    const BodyNode& pad = nodes_[conv.inputs[0].node];
+    if (pad.def->op != "Pad" || pad.inputs.size() != 2 || !pad.controls.empty() ||
+        readers[conv.inputs[0].node] != 1 || pad.inputs[1].node < 0 ||
+        pad.inputs[1].index != 0) {
+      continue;
+    }
+    const BodyNode& paddings = nodes_[pad.inputs[1].node];
+    auto value = paddings.attrs.find("value");
+    if (paddings.def->op != "Const" || value == paddings.attrs.end() ||
+        value->second.kind != AttrValue::Kind::kTensor) {
+      continue;
+    }
+    const Tensor& t = value->second.tensor;
+    if (t.shape() != Shape{4, 2}) continue;
+    std::vector<int64_t> v(8);
+    if (t.dtype() == DataType::kInt32) {
+      for (int i = 0; i < 8; ++i) v[i] = t.flat<int32_t>()[i];
+    } else if (t.dtype() == DataType::kInt64) {
+      for (int i = 0; i < 8; ++i) v[i] = t.flat<int64_t>()[i];
+    } else {
+      continue;
+    }
+    bool ok = v[0] == 0 && v[1] == 0 && v[6] == 0 && v[7] == 0;
+    for (int64_t p : v) ok = ok && p >= 0 && p <= (1 << 20);
+    if (!ok) continue;
+    conv.attrs["padding"] = StringAttr("EXPLICIT");
+    conv.attrs["explicit_paddings"] = IntListAttr(v);
+    conv.inputs[0] = pad.inputs[0];
+  }
 }
 
 // What runs: the nodes the returned tensors and control returns need, and the stateful ones
@@ -407,6 +467,7 @@ Result<std::shared_ptr<const FunctionBody>> FunctionBodyBuilder::Build() {
   auto body = std::make_shared<FunctionBody>();
   body->name_ = def_.name;
   TFM_RETURN_IF_ERROR(ParseNodes());
+  FoldPads();
   body->arg_types_ = arg_types_;
   TFM_ASSIGN_OR_RETURN(std::vector<int> order, Order(KeptNodes()));
   for (int id : order) TFM_RETURN_IF_ERROR(PlanNode(nodes_[id], *body));

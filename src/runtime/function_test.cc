@@ -995,5 +995,56 @@ TEST(Fusion, AChainLongerThanTheEpilogueRunsTheRestAsSteps) {
   ExpectFusedMatchesUnfused(r, ops);
 }
 
+// ---- Pad folded into the convolution after it (FoldPads) ----------------------------------------
+
+// Pad(x, paddings) -> conv (VALID), run as planned (the Pad folded into the convolution as EXPLICIT
+// padding when it qualifies) and with the Pad also returned, which keeps it a step: the same
+// values, bit for bit, and the same shape.
+void ExpectPadFoldMatches(const std::string& op, Shape x_shape, Shape f_shape, Tensor paddings,
+                          int64_t stride, const std::string& padding = "VALID") {
+  FuseRun r;
+  Tensor x = Random<float>(x_shape, 41, -2, 2);
+  Tensor f = Random<float>(f_shape, 42);
+  r.args = {{"x", x}, {"f", f}};
+  NodeDefData conv = Conv("conv", "pad:output:0", "f", padding, kF, op);
+  conv.attrs["strides"] = IntListAttr({1, stride, stride, 1});
+  r.nodes = {Const("paddings", paddings),
+             N("pad", "Pad", {"x", "paddings:output:0"}, {{"T", Type(kF)}}), conv};
+  r.result = "conv:output:0";
+  r.producer = "pad:output:0";
+  auto folded = RunBody(r, /*unfused=*/false);
+  auto plain = RunBody(r, /*unfused=*/true);
+  ASSERT_TRUE(folded.ok()) << folded.status().ToString();
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  const Tensor& want = (*plain)[0];
+  ASSERT_EQ((*folded)[0].shape(), want.shape()) << op;
+  EXPECT_EQ(Mismatches((*folded)[0], std::vector<float>(want.flat<float>().begin(),
+                                                       want.flat<float>().end()),
+                       op + " folded"),
+            0);
+}
+
+TEST(PadFold, ZeroPaddingBeforeAStridedDepthwiseOrConvIsTheConvolutionsOwnPadding) {
+  // MobileNetV2's block pads: one row and column after, then a stride-2 3x3 depthwise.
+  ExpectPadFoldMatches("DepthwiseConv2dNative", Shape{2, 12, 12, 8}, Shape{3, 3, 8, 1},
+                       Tensor::FromVector<int32_t>(std::vector<int32_t>{0, 0, 0, 1, 0, 1, 0, 0}, Shape{4, 2}), 2);
+  // ResNet50's stem: 3 on each side, then a stride-2 7x7 convolution (int64 paddings).
+  ExpectPadFoldMatches("Conv2D", Shape{2, 16, 16, 3}, Shape{7, 7, 3, 8},
+                       Tensor::FromVector<int64_t>(std::vector<int64_t>{0, 0, 3, 3, 3, 3, 0, 0}, Shape{4, 2}), 2);
+  // Asymmetric and larger than the window, stride 1, on the im2col path (16 channels).
+  ExpectPadFoldMatches("Conv2D", Shape{1, 7, 6, 16}, Shape{3, 3, 16, 4},
+                       Tensor::FromVector<int32_t>(std::vector<int32_t>{0, 0, 4, 0, 1, 5, 0, 0}, Shape{4, 2}), 1);
+}
+
+TEST(PadFold, PaddingsThatAreNotHeightAndWidthOnlyOrASamePaddedConvStayAPad) {
+  // Batch and channel padding change the convolution's input itself: not folded, still right.
+  ExpectPadFoldMatches("Conv2D", Shape{1, 6, 6, 4}, Shape{3, 3, 5, 2},
+                       Tensor::FromVector<int32_t>(std::vector<int32_t>{1, 0, 1, 1, 1, 1, 0, 1}, Shape{4, 2}), 1);
+  // A SAME convolution pads again after the Pad.
+  ExpectPadFoldMatches("DepthwiseConv2dNative", Shape{1, 9, 9, 4}, Shape{3, 3, 4, 1},
+                       Tensor::FromVector<int32_t>(std::vector<int32_t>{0, 0, 1, 1, 2, 0, 0, 0}, Shape{4, 2}), 2,
+                       "SAME");
+}
+
 }  // namespace
 }  // namespace tfmodel
