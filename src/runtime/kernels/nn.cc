@@ -431,6 +431,8 @@ Result<Kernel> DepthwiseOp(const NodeInfo& n) {
 //   dx = MaxPoolGrad (dy routed to the arg max).
 // AvgPool: y = mean over the window's in-image taps: SAME windows at the border divide by the
 //   number of valid elements, not by KH*KW, as TF. dx = AvgPoolGrad.
+constexpr int64_t kPoolParallelReads = 1 << 15;
+
 template <typename T, bool kMax>
 Status PoolCompute(KernelContext& c, const WindowAttrs& a) {
   const Tensor& x = c.input(0);
@@ -439,14 +441,17 @@ Status PoolCompute(KernelContext& c, const WindowAttrs& a) {
                 ch = x.shape().dim(3);
   TFM_ASSIGN_OR_RETURN(Window wy, Windowed(h, a.kh, a.sh, 1, a.padding, a.pt, a.pb));
   TFM_ASSIGN_OR_RETURN(Window wx, Windowed(w, a.kw, a.sw, 1, a.padding, a.pl, a.pr));
-  TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(x.dtype(), {nb, wy.out, wx.out, ch}));
+  // Uninitialised: every output element is written.
+  TFM_ASSIGN_OR_RETURN(Shape y_shape, Shape::Make(std::vector<int64_t>{nb, wy.out, wx.out, ch}));
+  TFM_ASSIGN_OR_RETURN(Tensor y, Tensor::AllocateUninitialized(x.dtype(), y_shape));
   c.set_output(0, y);
   if (y.NumElements() == 0) return Status::Ok();
   const T* in = x.flat<T>().data();
   T* out = y.flat<T>().data();
-  std::vector<T> acc(ch);
-  for (int64_t b = 0; b < nb; ++b) {
-    for (int64_t oy = 0; oy < wy.out; ++oy) {
+  auto rows = [&](int64_t r0, int64_t r1) {  // output rows (image, oy)
+    std::vector<T> acc(ch);
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / wy.out, oy = r % wy.out;
       const int64_t y0 = std::max<int64_t>(oy * a.sh - wy.pad_before, 0);
       const int64_t y1 = std::min<int64_t>(oy * a.sh - wy.pad_before + a.kh, h);
       for (int64_t ox = 0; ox < wx.out; ++ox) {
@@ -470,6 +475,22 @@ Status PoolCompute(KernelContext& c, const WindowAttrs& a) {
         for (int64_t q = 0; q < ch; ++q) o[q] = kMax ? acc[q] : acc[q] / static_cast<T>(count);
       }
     }
+  };
+  // Output rows over the pool when the window reads are worth a hand-off: a pool worker polls for
+  // work for a while after a task (thread_pool.h), so right after a convolution that is cheap.
+  const int64_t total = nb * wy.out;
+  ThreadPool* pool = c.thread_pool();
+  const int64_t reads = y.NumElements() * a.kh * a.kw;
+  const int64_t parts = pool == nullptr || reads < kPoolParallelReads
+                            ? 1
+                            : std::min<int64_t>(total, 2 * (pool->num_workers() + 1));
+  if (parts <= 1) {
+    rows(0, total);
+  } else {
+    const int64_t per = (total + parts - 1) / parts;
+    pool->ParallelFor(parts, [&](int64_t p) {
+      rows(std::min(total, p * per), std::min(total, (p + 1) * per));
+    });
   }
   return Status::Ok();
 }
