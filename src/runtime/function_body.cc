@@ -439,7 +439,8 @@ void FunctionBodyBuilder::FuseEpilogues(const std::vector<int>& order, const std
       if (!EpilogueKindOf(step.op, &f.op.kind) || !float_t(q) || step.output_types.size() != 1) {
         break;
       }
-      const bool unary = step.op == "Relu" || step.op == "Relu6";
+      const bool unary = f.op.kind == gemm::PostOp::Kind::kRelu ||
+                         f.op.kind == gemm::PostOp::Kind::kRelu6;
       if (step.inputs.size() != (unary ? 1u : 2u)) break;
       if (!unary) {
         f.op.bias = step.op == "BiasAdd";

@@ -13,6 +13,7 @@
 
 #include "src/base/logging.h"
 #include "src/base/thread_pool.h"
+#include "src/runtime/kernels/cpu_features.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -98,12 +99,9 @@ struct Isa<double> {
 }  // namespace avx2
 #pragma GCC pop_options
 
-std::atomic<bool> force_vec128{false};
+KernelIsa isa;
 
-bool HasAvx2Fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has && !force_vec128.load(std::memory_order_relaxed);
-}
+bool HasAvx2Fma() { return isa.Avx2Fma(); }
 #endif
 
 template <typename T>
@@ -173,7 +171,7 @@ void ApplyPostOps(const PostOps& post, float* c, int64_t ldc, int64_t rows, int6
 
 void ForceVec128ForTesting(bool force) {
 #ifdef TFM_GEMM_HAVE_AVX2
-  force_vec128.store(force);
+  isa.ForceVec128(force);
 #else
   (void)force;
 #endif

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <memory>
-#include <new>
 #include <type_traits>
 
 #include "src/base/thread_pool.h"
@@ -86,22 +84,17 @@ bool Conv2DInPlace(KernelContext& c, const WindowAttrs& a, const Window& wy, con
   const int64_t wp = (wx.out - 1) * a.sw + (kw - 1) * a.dw + 1;
   const float* image = x.flat<float>().data();
   int64_t ih = h, iw = w;  // the strides' image dims
+  Tensor padded_image;  // the buffer pool (src/tensor/buffer_pool.h) reuses its pages per call
   if (wy.pad_before > 0 || wx.pad_before > 0 || hp > h || wp > w) {
-    // A per-thread buffer kept between calls: a fresh multi-MB one per call cost more in page
-    // faults than the copy.
-    static thread_local std::unique_ptr<float[]> buffer;
-    static thread_local int64_t capacity = 0;
-    const int64_t size = nb * hp * wp * ch;
-    if (size > capacity) {
-      buffer.reset(new (std::nothrow) float[size]);
-      capacity = buffer == nullptr ? 0 : size;
-      if (buffer == nullptr) {
-        *status = c.Error(StatusCode::kResourceExhausted,
-                          "cannot allocate " + std::to_string(size * 4) + " bytes for padding");
-        return true;
-      }
+    Result<Shape> shape = Shape::Make(std::vector<int64_t>{nb, hp, wp, ch});
+    Result<Tensor> t = shape.ok() ? Tensor::AllocateUninitialized(DataType::kFloat, *shape)
+                                  : Result<Tensor>(shape.status());
+    if (!t.ok()) {
+      *status = t.status().WithContext("node '" + c.node_name() + "': the padded input");
+      return true;
     }
-    float* const padded = buffer.get();
+    padded_image = *std::move(t);
+    float* const padded = padded_image.flat<float>().data();
     float* dst = padded;
     for (int64_t b = 0; b < nb; ++b) {
       for (int64_t py = 0; py < hp; ++py, dst += wp * ch) {
@@ -364,20 +357,8 @@ struct DepthwiseFn {
           DepthwiseRowsOf(d, in, filt, out, r0, r1);
         }
       };
-      ThreadPool* pool = c.thread_pool();
-      const int64_t macs = y.NumElements() * kh * kw;
-      const int64_t parts =
-          pool == nullptr || macs < kDepthwiseParallelMacs
-              ? 1
-              : std::min<int64_t>(rows, 4 * (pool->num_workers() + 1));
-      if (parts <= 1) {
-        run(0, rows);
-      } else {
-        const int64_t per = (rows + parts - 1) / parts;
-        pool->ParallelFor(parts, [&](int64_t p) {
-          run(std::min(rows, p * per), std::min(rows, (p + 1) * per));
-        });
-      }
+      nn::ForRowRanges(c.thread_pool(), rows,
+                       y.NumElements() * kh * kw >= kDepthwiseParallelMacs, 4, run);
       return Status::Ok();
     }
     TFM_ASSIGN_OR_RETURN(Tensor y, Alloc(x.dtype(), {nb, wy.out, wx.out, oc}));
@@ -478,20 +459,8 @@ Status PoolCompute(KernelContext& c, const WindowAttrs& a) {
   };
   // Output rows over the pool when the window reads are worth a hand-off: a pool worker polls for
   // work for a while after a task (thread_pool.h), so right after a convolution that is cheap.
-  const int64_t total = nb * wy.out;
-  ThreadPool* pool = c.thread_pool();
-  const int64_t reads = y.NumElements() * a.kh * a.kw;
-  const int64_t parts = pool == nullptr || reads < kPoolParallelReads
-                            ? 1
-                            : std::min<int64_t>(total, 2 * (pool->num_workers() + 1));
-  if (parts <= 1) {
-    rows(0, total);
-  } else {
-    const int64_t per = (total + parts - 1) / parts;
-    pool->ParallelFor(parts, [&](int64_t p) {
-      rows(std::min(total, p * per), std::min(total, (p + 1) * per));
-    });
-  }
+  nn::ForRowRanges(c.thread_pool(), nb * wy.out,
+                   y.NumElements() * a.kh * a.kw >= kPoolParallelReads, 2, rows);
   return Status::Ok();
 }
 

@@ -4,16 +4,37 @@
 #ifndef TFMODEL_SRC_RUNTIME_KERNELS_NN_UTIL_H_
 #define TFMODEL_SRC_RUNTIME_KERNELS_NN_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "src/base/thread_pool.h"
 #include "src/runtime/kernel.h"
 #include "src/runtime/kernels/array_util.h"
 
 namespace tfmodel::nn {
 
 enum class Padding { kValid, kSame, kExplicit };
+
+// fn(r0, r1) over row ranges covering [0, rows): all of them on the calling thread, or, when
+// `parallel` (the work is worth a hand-off) and `pool` is set, in `pieces_per_thread` pieces per
+// thread of the pool (the caller's included), claimed as threads come free.
+template <typename F>
+void ForRowRanges(ThreadPool* pool, int64_t rows, bool parallel, int pieces_per_thread, F&& fn) {
+  const int64_t parts =
+      pool == nullptr || !parallel
+          ? 1
+          : std::min<int64_t>(rows, int64_t{pieces_per_thread} * (pool->num_workers() + 1));
+  if (parts <= 1) {
+    fn(int64_t{0}, rows);
+    return;
+  }
+  const int64_t per = (rows + parts - 1) / parts;
+  pool->ParallelFor(parts, [&](int64_t p) {
+    fn(std::min(rows, p * per), std::min(rows, (p + 1) * per));
+  });
+}
 
 // One spatial dimension of a sliding window (TF's GetWindowedOutputSizeVerbose):
 //   effective k' = (k - 1) * dilation + 1

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "src/runtime/kernels/cpu_features.h"
 #include "src/runtime/kernels/cwise.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -86,12 +87,9 @@ struct Isa {
 }  // namespace avx2
 #pragma GCC pop_options
 
-std::atomic<bool> force_vec128{false};
+KernelIsa isa;
 
-bool HasAvx2Fma() {
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has && !force_vec128.load(std::memory_order_relaxed);
-}
+bool HasAvx2Fma() { return isa.Avx2Fma(); }
 #endif
 
 }  // namespace
@@ -135,7 +133,7 @@ const char* KernelName() {
 
 void ForceVec128ForTesting(bool force) {
 #ifdef TFM_VMATH_HAVE_AVX2
-  force_vec128.store(force);
+  isa.ForceVec128(force);
 #else
   (void)force;
 #endif
