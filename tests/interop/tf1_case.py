@@ -23,6 +23,7 @@ import base64
 import json
 import os
 import shutil
+import sys
 
 import numpy as np
 
@@ -104,3 +105,15 @@ def remove_stale(outdir, current):
     for old in sorted(os.listdir(outdir)):
         if old not in current and os.path.exists(os.path.join(outdir, old, "case.json")):
             shutil.rmtree(os.path.join(outdir, old))
+
+
+def prepare_out(argv, usage, current):
+    """The generator's output dir (argv[1]) made and cleared of stale cases; None after printing
+    `usage` when the arguments are wrong."""
+    if len(argv) != 2:
+        print(usage, file=sys.stderr)
+        return None
+    out = os.path.abspath(argv[1])
+    os.makedirs(out, exist_ok=True)
+    remove_stale(out, current)
+    return out

@@ -28,7 +28,7 @@ os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # deterministic Eigen kernels
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tf1_case import Case, remove_stale  # noqa: E402
+from tf1_case import Case, prepare_out  # noqa: E402
 from tf1_models import models_dir, rel  # noqa: E402
 from tf_run_corpus import Runner, session  # noqa: E402
 
@@ -252,13 +252,10 @@ CASE_NAMES = {"cond_frozen", "case_frozen", "while_frozen", "vars_ckpt_meta", "r
 
 
 def main(argv):
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
+    out = prepare_out(argv, __doc__, CASE_NAMES)
+    if out is None:
         return 2
-    out = os.path.abspath(argv[1])
-    os.makedirs(out, exist_ok=True)
     print(f"TensorFlow {tf.__version__}; writing control-flow cases into {out}", flush=True)
-    remove_stale(out, CASE_NAMES)
     for fn in FAMILIES:
         print(f"  {fn.__name__[7:]:<6} {fn(out):2d} steps", flush=True)
     got = {d for d in os.listdir(out) if os.path.exists(os.path.join(out, d, "case.json"))}

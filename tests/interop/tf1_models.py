@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from google.protobuf import text_format  # noqa: E402
 
-from tf1_case import Case, remove_stale  # noqa: E402
+from tf1_case import Case, prepare_out  # noqa: E402
 from tf_run_corpus import Runner, session, show_outputs  # noqa: E402
 
 v1 = tf.compat.v1
@@ -485,13 +485,10 @@ CASE_NAMES = {"seed_ckpt_meta", "seed_ckpt_latest", "seed_ckpt_text_meta", "seed
 
 
 def main(argv):
-    if len(argv) != 2:
-        print(__doc__, file=sys.stderr)
+    out = prepare_out(argv, __doc__, CASE_NAMES)
+    if out is None:
         return 2
-    out = os.path.abspath(argv[1])
-    os.makedirs(out, exist_ok=True)
     log(f"TensorFlow {tf.__version__}; writing models and cases into {out}")
-    remove_stale(out, CASE_NAMES)
     total = time.time()
     for fn in FAMILIES:
         t = time.time()
